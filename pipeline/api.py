@@ -1,0 +1,77 @@
+"""The library's entry points; the CLI is a thin layer over these.
+
+>>> from pipeline import api
+>>> doc = api.process_file("samples/risk_table.docx")      # doctest: +SKIP
+>>> [r.name for r in doc.risks][:2]                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pipeline.fsutil import atomic_write_text
+from pipeline.model import Document
+from pipeline.parse import iter_inputs, parse_file
+from pipeline.stages import Context, build_pipeline, run_stages
+
+_log = logging.getLogger(__name__)
+
+__all__ = [
+    "parse_file",
+    "process_file",
+    "iter_documents",
+    "extract",
+    "output_name",
+    "iter_inputs",
+    "Context",
+]
+
+
+def process_file(path: str | Path, ctx: Context | None = None) -> Document:
+    """Parse one file and run the per-submission stages (segment → extract → link)."""
+    ctx = ctx or Context()
+    doc = parse_file(path)
+    doc.lexicon_fingerprint = ctx.lexicons.fingerprint
+    stages = ctx.cache.get("__stages__")
+    if stages is None:
+        stages = ctx.cache["__stages__"] = build_pipeline()
+    return run_stages(doc, ctx, stages)
+
+
+def iter_documents(paths: Iterable[str | Path], ctx: Context | None = None) -> Iterator[Document]:
+    ctx = ctx or Context()
+    for p in iter_inputs(list(paths)):
+        yield process_file(p, ctx)
+
+
+def output_name(path: Path, roots: list[Path]) -> Path:
+    """Where a submission's JSON goes under the output folder: its path below the input root + .json.
+
+    ``06_x.docx`` → ``06_x.docx.json``; files found in folders keep their sub-folders so that
+    same-named files in different folders do not overwrite each other.
+    """
+    for r in roots:
+        if r.is_dir():
+            try:
+                rel = path.resolve().relative_to(r.resolve())
+                return rel.with_name(rel.name + ".json")
+            except ValueError:
+                continue
+    return Path(path.name + ".json")
+
+
+def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Context | None = None) -> list[Document]:
+    """Extract every input; with ``out``, write one contract JSON per submission there."""
+    roots = [Path(p) for p in paths]
+    docs = []
+    ctx = ctx or Context()
+    for f in iter_inputs(roots):
+        doc = process_file(f, ctx)
+        if out is not None:
+            target = Path(out) / output_name(f, roots)
+            atomic_write_text(target, json.dumps(doc.to_contract(), ensure_ascii=False, indent=1))
+        docs.append(doc)
+    return docs

@@ -1,0 +1,312 @@
+"""The one document model that flows through every stage (DESIGN.md §3, §4).
+
+Parsers create a :class:`Document`; stages add to it and never return anything else.
+`schema_version` changes whenever the JSON shape changes; `schema/document.schema.json`
+is generated from these models (``lianfang schema``) and checked by a test.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+Status = Literal["ok", "partial", "failed"]
+Kind = Literal["plan", "risk_table", "power_catalog", "self_check_report", "mixed", "unknown"]
+Level = Literal["high", "medium", "low"]
+Category = Literal["ideology_ethics", "post_duty", "business_process", "institution", "external"]
+DefenseLine = Literal["prevention", "monitoring", "disposal"]
+Rank = Literal["principal", "in_charge", "section_head", "post_holder", "supervisor", "other"]
+Severity = Literal["error", "warning", "info"]
+CoverageState = Literal["covered", "uncovered", "generic_only", "owner_missing", "undecidable"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Loc(_Model):
+    """Where something is: only the keys that apply are set (and serialised)."""
+
+    file: str | None = None
+    page: int | None = None
+    block: int | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    span: tuple[int, int] | None = None
+
+    def at(self, **kw: Any) -> Loc:
+        """A copy with some keys replaced: ``cell.loc.at(span=(0, 4))``."""
+        return self.model_copy(update=kw)
+
+
+class Why(_Model):
+    """Why an item was extracted: the lexicon entry or pattern that decided, for explanations."""
+
+    source: str  # e.g. "lexicons/tables/headers.yaml#risk" or "pattern:stated_count"
+    detail: str | None = None
+    score: float | None = None
+
+
+class ErrorItem(_Model):
+    stage: str  # parse | normalise | segment | extract | link | check | preflight | ...
+    code: str  # stable, machine-readable: "encrypted", "not_a_zip", "garbled_page", "LF900" ...
+    message: str  # names the file and the reason
+    loc: Loc | None = None
+
+
+class Source(_Model):
+    path: str
+    sha256: str = ""
+    format: str = ""  # docx | pdf | xlsx | txt | md | doc | wps | rtf | odt
+    size: int = 0
+    pages: int | None = None
+    encoding: str | None = None  # text files: the detected encoding
+    converted_from: str | None = None  # legacy formats: the format converted via LibreOffice
+
+
+class Cell(_Model):
+    """One cell of the resolved grid. Only origin cells are stored; spans say what they cover."""
+
+    row: int
+    col: int
+    row_span: int = 1
+    col_span: int = 1
+    text: str = ""
+    raw: str | None = None  # text before normalisation, when it differs
+    tables: list[Table] = Field(default_factory=list)  # nested tables
+    loc: Loc = Field(default_factory=Loc)
+
+
+class Table(_Model):
+    index: int  # table number within the document (0-based, document order, nested included)
+    n_rows: int
+    n_cols: int
+    cells: list[Cell] = Field(default_factory=list)
+    pages: list[int] = Field(default_factory=list)  # PDF: pages the (stitched) table runs over
+    title: str | None = None  # xlsx: sheet name; docx/pdf: a caption paragraph, when seen
+    nested_in: int | None = None
+    loc: Loc = Field(default_factory=Loc)
+
+    def grid(self, filled: bool = True) -> list[list[str | None]]:
+        """The table as rows of strings.
+
+        ``filled=True`` copies a merged value into every cell it spans (what readers of a
+        vertically merged 科室/责任领导 column mean); ``filled=False`` is the origin-only view,
+        where covered cells are ``None``.
+        """
+        out: list[list[str | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for c in self.cells:
+            for r in range(c.row, min(c.row + c.row_span, self.n_rows)):
+                for k in range(c.col, min(c.col + c.col_span, self.n_cols)):
+                    if filled or (r == c.row and k == c.col):
+                        out[r][k] = c.text
+        if filled:
+            for row in out:
+                for k, v in enumerate(row):
+                    if v is None:
+                        row[k] = ""
+        return out
+
+    def origin_map(self) -> list[list[Cell | None]]:
+        """For every grid position, the origin cell that covers it (None for holes)."""
+        out: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for c in self.cells:
+            for r in range(c.row, min(c.row + c.row_span, self.n_rows)):
+                for k in range(c.col, min(c.col + c.col_span, self.n_cols)):
+                    out[r][k] = c
+        return out
+
+
+BlockKind = Literal["heading", "paragraph", "list_item", "table"]
+HeadingSignal = Literal["outline", "style", "enumerator", "numbering", "layout"]
+
+
+class Block(_Model):
+    index: int
+    kind: BlockKind
+    text: str = ""  # normalised; for a list item or heading, the auto-number is included
+    raw: str | None = None  # text before normalisation, when it differs
+    level: int | None = None  # heading level 1..9
+    enumerator: str | None = None  # "一、" "（一）" "1." "①": typed or rebuilt from numbering.xml
+    signal: HeadingSignal | None = None  # what decided that this is a heading
+    style: str | None = None
+    table: Table | None = None
+    loc: Loc = Field(default_factory=Loc)
+
+
+class Section(_Model):
+    id: str
+    title: str
+    level: int
+    enumerator: str | None = None
+    block: int  # index of the heading block
+    end: int  # index one past the last block of the section
+    parent: str | None = None
+
+
+class Power(_Model):
+    id: str
+    name: str
+    content: str | None = None
+    basis: str | None = None
+    subject: str | None = None
+    type: str | None = None
+    owner: str | None = None
+    loc: Loc = Field(default_factory=Loc)
+    why: Why | None = None
+
+
+class Responsible(_Model):
+    """A person or role who answers for risks, with the rank the lexicon gives the role."""
+
+    id: str
+    name: str
+    rank: Rank | None = None
+    role: str | None = None  # the column or cue it came from: 责任领导 / 部门负责人 / 责任人
+    loc: Loc = Field(default_factory=Loc)
+
+
+class Measure(_Model):
+    id: str
+    text: str
+    defense_line: DefenseLine | None = None
+    responsible: list[str] = Field(default_factory=list)
+    risk: str | None = None
+    generic: bool = False  # boilerplate only (加强教育/提高认识): set by extraction from the lexicon
+    loc: Loc = Field(default_factory=Loc)
+    why: Why | None = None
+
+
+class Risk(_Model):
+    id: str
+    owner: str | None = None  # unit / department / post as written
+    department: str | None = None
+    post: str | None = None
+    name: str
+    manifestation: str | None = None
+    category: Category | None = None
+    category_raw: str | None = None
+    level: Level | None = None
+    level_raw: str | None = None
+    power: str | None = None  # Power id
+    measures: list[str] = Field(default_factory=list)  # Measure ids
+    measures_unreadable: bool = False  # the measure cell could not be read (→ undecidable)
+    responsible: list[str] = Field(default_factory=list)  # names/roles as written
+    responsible_ranks: list[Rank] = Field(default_factory=list)
+    state: CoverageState | None = None
+    loc: Loc = Field(default_factory=Loc)
+    why: Why | None = None
+
+
+class LevelDef(_Model):
+    level: Level
+    name: str  # as the plan writes it: 高 / 一级 / 红色
+    criteria: str | None = None
+
+
+class Phase(_Model):
+    name: str
+    start: str | None = None  # ISO date (yyyy-mm or yyyy-mm-dd) as far as stated
+    end: str | None = None
+    text: str = ""
+    loc: Loc = Field(default_factory=Loc)
+
+
+class Annex(_Model):
+    number: int | None = None
+    title: str
+    loc: Loc = Field(default_factory=Loc)
+
+
+class Plan(_Model):
+    """The rules an implementation plan sets for its own unit."""
+
+    level_scheme: list[LevelDef] = Field(default_factory=list)
+    owner_by_level: dict[Level, list[Rank]] = Field(default_factory=dict)
+    owner_by_level_raw: dict[Level, str] = Field(default_factory=dict)
+    phases: list[Phase] = Field(default_factory=list)
+    annexes: list[Annex] = Field(default_factory=list)
+    loc: Loc = Field(default_factory=Loc)
+
+
+class Finding(_Model):
+    rule: str  # LF101 …
+    name: str = ""  # risk-without-measure …
+    severity: Severity
+    message: str  # in the run's language (zh by default)
+    message_en: str | None = None
+    hint: str | None = None
+    loc: Loc = Field(default_factory=Loc)
+    refs: list[str] = Field(default_factory=list)
+
+
+class Document(_Model):
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str = ""
+    lexicon_fingerprint: str = ""
+    source: Source
+    status: Status = "ok"
+    errors: list[ErrorItem] = Field(default_factory=list)
+    kind: Kind = "unknown"
+    unit: str | None = None
+    title: str | None = None
+    date: str | None = None
+    blocks: list[Block] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    powers: list[Power] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    responsibles: list[Responsible] = Field(default_factory=list)
+    stated_counts: dict[str, int] = Field(default_factory=dict)
+    plan: Plan | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    stages: list[str] = Field(default_factory=list)  # stages that have run, in order
+
+    # -- helpers used by every stage -------------------------------------------------------
+    def add_error(self, stage: str, code: str, message: str, *, fatal: bool = False,
+                  loc: Loc | None = None) -> None:
+        """Record a problem; ``fatal`` marks the document failed, otherwise partial."""
+        self.errors.append(ErrorItem(stage=stage, code=code, message=message, loc=loc))
+        if fatal:
+            self.status = "failed"
+        elif self.status == "ok":
+            self.status = "partial"
+
+    def tables(self) -> list[Table]:
+        """All tables in document order, nested ones after their parent."""
+        out: list[Table] = []
+
+        def walk(t: Table) -> None:
+            out.append(t)
+            for c in t.cells:
+                for n in c.tables:
+                    walk(n)
+
+        for b in self.blocks:
+            if b.table is not None:
+                walk(b.table)
+        return out
+
+    def text(self) -> str:
+        """Plain text of the body in reading order (tables row by row, tab-separated)."""
+        parts: list[str] = []
+        for b in self.blocks:
+            if b.table is not None:
+                for row in b.table.grid(filled=False):
+                    parts.append("\t".join(v or "" for v in row))
+            else:
+                parts.append(b.text)
+        return "\n".join(parts)
+
+    def to_contract(self, *, include_blocks: bool = False) -> dict[str, Any]:
+        """The output contract of DESIGN.md §4 (blocks only on request: they are large)."""
+        exclude = None if include_blocks else {"blocks", "sections"}
+        return self.model_dump(mode="json", exclude_none=True, exclude=exclude)
+
+
+Cell.model_rebuild()
+Table.model_rebuild()

@@ -1,0 +1,91 @@
+"""One normalisation pass shared by all formats (issue 2 §4).
+
+- full-width digits and Latin letters → half-width (punctuation such as （）、 is kept: it is
+  meaningful in 公文 enumerators);
+- zero-width and bidi control characters removed;
+- Kangxi radicals and CJK compatibility ideographs (PDF text layers) → unified ideographs;
+- variant / mis-encoded characters from ``lexicons/normalise/variants.yaml`` (臵→置);
+- spaces between two Chinese characters removed (领 导 班 子 → 领导班子), other runs of
+  spaces collapsed, lines stripped; line breaks are kept (they separate numbered measures);
+- optionally traditional → simplified (``fold_traditional``; needs the ``t2s`` extra).
+
+Parsers keep the raw text next to the normalised one when the two differ.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_ZERO_WIDTH_AND_BIDI = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width, word joiner, BOM, soft hyphen
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi controls
+)
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u201c\u201d\u2018\u2019"
+# a run of horizontal space between two Chinese characters or Chinese punctuation
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t\u00a0\u3000]+(?=[{_CJK}{_CJK_PUNCT}])")
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+@lru_cache(maxsize=4)
+def _table(variants_key: tuple[tuple[str, str], ...]) -> dict[int, str | None]:
+    t: dict[int, str | None] = {ord(c): None for c in _ZERO_WIDTH_AND_BIDI}
+    for cp in range(0xFF10, 0xFF1A):  # ０-９
+        t[cp] = chr(cp - 0xFEE0)
+    for cp in list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B)):  # Ａ-Ｚ ａ-ｚ
+        t[cp] = chr(cp - 0xFEE0)
+    for cp in list(range(0x2F00, 0x2FD6)) + list(range(0x2E80, 0x2EF4)):  # Kangxi / radicals
+        n = unicodedata.normalize("NFKC", chr(cp))
+        if n != chr(cp):
+            t[cp] = n
+    for cp in range(0xF900, 0xFB00):  # CJK compatibility ideographs
+        n = unicodedata.normalize("NFKC", chr(cp))
+        if n != chr(cp) and len(n) == 1:
+            t[cp] = n
+    t[ord("\r")] = None
+    t[0x2028] = "\n"
+    t[0x2029] = "\n"
+    for a, b in variants_key:
+        t[ord(a)] = b
+    return t
+
+
+def _variants() -> tuple[tuple[str, str], ...]:
+    from pipeline.lexicon import load_lexicons
+
+    return tuple(sorted(load_lexicons().variants.items()))
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # pragma: no cover - optional extra
+    try:
+        import opencc  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def normalise(text: str, *, fold_traditional: bool = False) -> str:
+    """Return the normalised form of ``text`` (see the module docstring)."""
+    if not text:
+        return ""
+    s = text.translate(_table(_variants()))
+    if fold_traditional:
+        conv = _t2s()
+        if conv is not None:
+            s = conv.convert(s)
+    s = _SPACE_IN_CJK.sub("", s)
+    s = _SPACES.sub(" ", s)
+    if "\n" in s:
+        s = "\n".join(line.strip() for line in s.split("\n"))
+        s = _BLANK_LINES.sub("\n\n", s).strip("\n")
+    return s.strip()
+
+
+def with_raw(text: str) -> tuple[str, str | None]:
+    """``(normalised, raw or None)``: raw is kept only when it differs."""
+    n = normalise(text)
+    return n, (text if n != text else None)
