@@ -17,10 +17,37 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class _Group(click.Group):
+    """Maps our errors to exit 2 and loads the commands of pipeline.commands on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from pipeline.commands import LAZY_COMMANDS
+
+        return sorted(set(super().list_commands(ctx)) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            return cmd
+        from pipeline.commands import LAZY_COMMANDS
+
+        target = LAZY_COMMANDS.get(name)
+        if target is None:
+            return None
+        import importlib
+
+        mod_name, attr = target.split(":")
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError:  # a command whose module is not there yet
+            return None
+        found: click.Command = getattr(mod, attr)
+        return found
+
     def main(self, *args, **kwargs):  # type: ignore[override]
         # click exits 2 on usage errors already; map our own errors to 2 as well
         from pipeline.errors import LianfangError
 
+        kwargs.pop("standalone_mode", None)
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Exit as e:
