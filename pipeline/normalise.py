@@ -5,8 +5,8 @@
 - zero-width and bidi control characters removed;
 - Kangxi radicals and CJK compatibility ideographs (PDF text layers) → unified ideographs;
 - variant / mis-encoded characters from ``lexicons/normalise/variants.yaml`` (臵→置);
-- spaces between two Chinese characters removed (领 导 班 子 → 领导班子), other runs of
-  spaces collapsed, lines stripped; line breaks are kept (they separate numbered measures);
+- letter-spaced Chinese closed up (领 导 班 子 → 领导班子), a single space between two Chinese
+  characters removed (风险 类别 → 风险类别), wider gaps (field separators) kept as one space, lines stripped; line breaks are kept (they separate numbered measures);
 - optionally traditional → simplified (``fold_traditional``; needs the ``t2s`` extra).
 
 Parsers keep the raw text next to the normalised one when the two differ.
@@ -24,8 +24,11 @@ _ZERO_WIDTH_AND_BIDI = (
 )
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u201c\u201d\u2018\u2019"
-# a run of horizontal space between two Chinese characters or Chinese punctuation
-_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \t\u00a0\u3000]+(?=[{_CJK}{_CJK_PUNCT}])")
+_HSPACE = r"[ \t\u00a0\u3000]"
+# letter-spaced text: single characters each followed by space (领 导 班 子, 领  导  班  子)
+_LETTER_SPACED = re.compile(rf"(?<![{_CJK}])(?:[{_CJK}]{_HSPACE}+){{2,}}[{_CJK}](?![{_CJK}])")
+# one space between two Chinese characters (风险 类别); a wider gap separates fields and stays
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \u00a0\u3000](?=[{_CJK}{_CJK_PUNCT}])")
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -77,6 +80,7 @@ def normalise(text: str, *, fold_traditional: bool = False) -> str:
         conv = _t2s()
         if conv is not None:
             s = conv.convert(s)
+    s = _LETTER_SPACED.sub(lambda m: re.sub(_HSPACE, "", m.group(0)), s)
     s = _SPACE_IN_CJK.sub("", s)
     s = _SPACES.sub(" ", s)
     if "\n" in s:
