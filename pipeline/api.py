@@ -63,15 +63,23 @@ def output_name(path: Path, roots: list[Path]) -> Path:
     return Path(path.name + ".json")
 
 
-def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Context | None = None) -> list[Document]:
-    """Extract every input; with ``out``, write one contract JSON per submission there."""
+def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Context | None = None,
+            *, check: bool = True, profile: str | None = None, lang: str = "zh") -> list[Document]:
+    """Extract every input; with ``out``, write one contract JSON per submission there.
+
+    With ``check`` (the default) the submissions are grouped into units and checked first, so each
+    JSON carries its findings and every risk its coverage state.
+    """
     roots = [Path(p) for p in paths]
-    docs = []
     ctx = ctx or Context()
-    for f in iter_inputs(roots):
-        doc = process_file(f, ctx)
-        if out is not None:
+    files = iter_inputs(roots)
+    docs = [process_file(f, ctx) for f in files]
+    if check:
+        from pipeline.checks import check_documents
+
+        check_documents(docs, profile, lang)
+    if out is not None:
+        for f, doc in zip(files, docs):
             target = Path(out) / output_name(f, roots)
             atomic_write_text(target, json.dumps(doc.to_contract(), ensure_ascii=False, indent=1))
-        docs.append(doc)
     return docs

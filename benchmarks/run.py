@@ -1,0 +1,1002 @@
+"""The benchmark harness: lianfang's throughput and memory, held against the parsing floor.
+
+``python -m benchmarks.run [--quick] [--json FILE] [--md FILE]``
+
+Every figure is a median over repeated runs, and the pipeline's time is always divided by the
+floor measured in the same run, floor and pipeline alternating, so a busy machine slows both
+(see README.md for the targets and what each measurement does). Parts of the pipeline that do
+not exist yet are reported as "not available"; the harness itself never needs them.
+
+The hidden ``--_one`` and ``--_batch`` modes are what the harness runs in fresh processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import CORPUS_DIR, RESULTS_DIR
+
+_log = logging.getLogger(__name__)
+
+STAGES = ("parse", "segment", "extract", "link", "checks", "write")
+MB = 1024 * 1024
+
+
+# ----------------------------------------------------------------------------------------------
+# targets (the issue's numbers) and the pure functions that judge them
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    key: str  # the result key holding the measured value
+    label: str
+    limit: float | bool
+    op: str  # "<=" | "<" | ">=" | "=="
+    unit: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("docx_ratio", ".docx end to end ÷ raw lxml floor (10 pages)", 5.0, "<=", "×"),
+    Target("pdf_ratio", ".pdf end to end ÷ pdfplumber text+tables floor (10 pages)", 1.25, "<=", "×"),
+    Target("scaling_2_workers", "2 workers ÷ 1 worker throughput (200 documents)", 1.8, ">=", "×"),
+    Target("help_s", "`lianfang --help`", 0.3, "<=", "s"),
+    Target("first_doc_s", "first document in a fresh process", 2.5, "<=", "s"),
+    Target("peak_rss_mb", "peak RSS per worker, 300-page .docx", 400.0, "<=", "MB"),
+    Target("rss_flat", "worker RSS flat across the batch", True, "==", ""),
+    Target("projection_10k_s", "10,000 ten-page .docx on 2 cores", 300.0, "<", "s"),
+)
+
+
+def ratio(pipeline_s: float | None, floor_s: float | None) -> float | None:
+    """Pipeline time over floor time; None when either is missing or the floor is zero."""
+    if pipeline_s is None or floor_s is None or floor_s <= 0:
+        return None
+    return pipeline_s / floor_s
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def evaluate(target: Target, measured: float | bool | None) -> dict[str, Any]:
+    """Pass/miss of one target and, on a miss, by how much (as words a reader can act on)."""
+    out: dict[str, Any] = {"key": target.key, "label": target.label, "limit": target.limit, "op": target.op,
+                           "unit": target.unit, "measured": measured, "pass": None, "miss_by": None}
+    if measured is None:
+        out["miss_by"] = "not available"
+        return out
+    if target.op == "==":
+        out["pass"] = bool(measured) == bool(target.limit)
+        if not out["pass"]:
+            out["miss_by"] = "not flat" if target.limit else "unexpectedly flat"
+        return out
+    m, lim = float(measured), float(target.limit)
+    ok = {"<=": m <= lim, "<": m < lim, ">=": m >= lim}[target.op]
+    out["pass"] = ok
+    if not ok:
+        if target.op in ("<=", "<"):
+            out["miss_by"] = f"{m / lim:.2f}× the limit ({m - lim:+.3g}{_sep(target.unit)})"
+        else:
+            out["miss_by"] = f"{m / lim:.0%} of the minimum ({m - lim:+.3g}{_sep(target.unit)})"
+    return out
+
+
+def _sep(unit: str) -> str:
+    return unit if unit in ("×", "") else " " + unit
+
+
+def fmt_value(v: float | bool | None, unit: str = "") -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if unit == "×":
+        return f"{v:.2f}×"
+    if unit == "s":
+        return f"{v:.3f} s" if v < 10 else f"{v:.1f} s"
+    if unit == "MB":
+        return f"{v:.0f} MB"
+    return f"{v:.3g}"
+
+
+def stage_split(stages: dict[str, float | None]) -> list[tuple[str, float, float]]:
+    """``(stage, seconds, share)`` of the measured stages, largest first."""
+    have = {k: v for k, v in stages.items() if v is not None}
+    total = sum(have.values())
+    if total <= 0:
+        return []
+    return sorted(((k, v, v / total) for k, v in have.items()), key=lambda x: -x[1])
+
+
+def summarise_rss(samples: list[tuple[float, float, list[float]]], n_docs: int | None = None,
+                  tolerance_mb: float = 25.0, tolerance_frac: float = 0.10) -> dict[str, Any]:
+    """First/last/max of the workers' RSS over a batch and whether it stayed flat.
+
+    ``samples`` are ``(t, parent_mb, [descendant_mb, …])``. The worker series is the largest
+    descendant at each sample (workers are recycled, so it saws up and down); "first" and
+    "last" are medians over the first and last fifth of the samples, which a single recycled
+    worker cannot swing. Flat: last ≤ first × (1 + tolerance_frac) + tolerance_mb.
+    """
+    series = [max(ch) for _, _, ch in samples if ch]
+    parent = [p for _, p, ch in samples if ch]
+    out: dict[str, Any] = {"samples": len(samples), "worker_first_mb": None, "worker_last_mb": None,
+                           "worker_max_mb": None, "parent_first_mb": None, "parent_last_mb": None,
+                           "parent_max_mb": None, "flat": None}
+    if len(series) < 4:
+        return out
+    w = max(1, len(series) // 5)
+    first, last = statistics.median(series[:w]), statistics.median(series[-w:])
+    pfirst, plast = statistics.median(parent[:w]), statistics.median(parent[-w:])
+    out.update(worker_first_mb=first, worker_last_mb=last, worker_max_mb=max(series),
+               parent_first_mb=pfirst, parent_last_mb=plast, parent_max_mb=max(parent),
+               flat=last <= first * (1 + tolerance_frac) + tolerance_mb)
+    if n_docs:
+        out["parent_growth_mb_per_1000_docs"] = (plast - pfirst) / n_docs * 1000
+    return out
+
+
+def amdahl_serial_fraction(speedup: float | None, workers: int = 2) -> float | None:
+    """The serial share of the 1-worker time that explains ``speedup`` on ``workers`` workers."""
+    if not speedup or speedup <= 0:
+        return None
+    return max(0.0, min(1.0, (workers / speedup - 1) / (workers - 1)))
+
+
+# ----------------------------------------------------------------------------------------------
+# the machine
+# ----------------------------------------------------------------------------------------------
+
+LIBRARIES = ("lxml", "python-docx", "pdfplumber", "pdfminer.six", "pypdfium2", "openpyxl", "jieba", "spacy",
+             "pydantic", "click", "networkx", "Jinja2", "PyYAML")
+
+
+def machine() -> dict[str, Any]:
+    from importlib import metadata
+
+    info: dict[str, Any] = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+                            "os": platform.platform(), "cores": os.cpu_count()}
+    try:
+        info["cores_usable"] = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        pass
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["ram_gb"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    info["libraries"] = {}
+    for lib in LIBRARIES:
+        try:
+            info["libraries"][lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            info["libraries"][lib] = None
+    try:
+        from pipeline import __version__
+
+        info["lianfang"] = __version__
+    except ImportError:
+        info["lianfang"] = None
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if exe:
+        try:
+            out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+            info["libreoffice"] = out.splitlines()[0] if out else None
+        except (subprocess.TimeoutExpired, OSError):
+            info["libreoffice"] = None
+    try:
+        root = Path(__file__).resolve().parent.parent
+        info["git_commit"] = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                            capture_output=True, text=True, timeout=10).stdout.strip() or None
+    except (subprocess.TimeoutExpired, OSError):
+        info["git_commit"] = None
+    info["loadavg_start"] = os.getloadavg()
+    return info
+
+
+# ----------------------------------------------------------------------------------------------
+# memory of processes (Linux /proc)
+# ----------------------------------------------------------------------------------------------
+
+def _status_kb(pid: int | str, field: str) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field):
+                    return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def rss_mb(pid: int | str = "self") -> float | None:
+    kb = _status_kb(pid, "VmRSS:")
+    return kb / 1024 if kb is not None else None
+
+
+def hwm_mb(pid: int | str = "self") -> float | None:
+    kb = _status_kb(pid, "VmHWM:")
+    return kb / 1024 if kb is not None else None
+
+
+def descendants(root: int) -> list[int]:
+    """Every living descendant of ``root`` (the fork server and its workers included)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: fields start after the last ')'
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS of a process and of its descendants every ``interval`` seconds."""
+
+    def __init__(self, root: int, interval: float = 0.5, exclude: Sequence[int] = ()):
+        super().__init__(daemon=True, name="rss-sampler")
+        self.root, self.interval, self.exclude = root, interval, set(exclude)
+        self.samples: list[tuple[float, float, list[float]]] = []
+        self._stop_event = threading.Event()
+        self._t0 = time.monotonic()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            parent = rss_mb(self.root)
+            if parent is None:
+                break
+            kids = [m for p in descendants(self.root) if p not in self.exclude
+                    for m in [rss_mb(p)] if m is not None]
+            self.samples.append((time.monotonic() - self._t0, parent, kids))
+            self._stop_event.wait(self.interval)
+
+    def stop(self) -> list[tuple[float, float, list[float]]]:
+        self._stop_event.set()
+        self.join(5)
+        return self.samples
+
+
+# ----------------------------------------------------------------------------------------------
+# the pipeline in this process, stage by stage
+# ----------------------------------------------------------------------------------------------
+
+class InProcessPipeline:
+    """parse → each stage of pipeline.stages → checks → contract JSON written, timed per stage.
+
+    It calls the same pieces as ``pipeline.api.process_file`` / ``lianfang check`` (parse_file,
+    the stage modules' ``run``, ``pipeline.checks.check_documents``, ``Document.to_contract``),
+    one at a time so that each can be timed. A piece that is missing is listed in ``missing``.
+    """
+
+    def __init__(self) -> None:
+        from pipeline.stages import DEFAULT_STAGES, Context
+
+        self.ctx = Context()
+        self.stages: list[Any] = []
+        self.missing: dict[str, str] = {}
+        for name in DEFAULT_STAGES:
+            try:
+                self.stages.append(importlib.import_module(f"pipeline.{name}"))
+            except Exception as e:  # a stage not written yet, or broken: measure without it
+                self.missing[name] = f"{type(e).__name__}: {e}"
+        self.check: Callable[[list[Any]], Any] | None = None
+        try:
+            from pipeline.checks import check_documents
+
+            self.check = check_documents
+        except Exception as e:
+            self.missing["checks"] = f"{type(e).__name__}: {e}"
+
+    def run(self, path: str | Path, out_dir: Path) -> tuple[float, dict[str, float | None], Any]:
+        from pipeline.fsutil import atomic_write_text
+        from pipeline.parse import parse_file
+
+        times: dict[str, float | None] = dict.fromkeys(STAGES)
+        t_start = t = time.perf_counter()
+        doc = parse_file(path)
+        doc.lexicon_fingerprint = self.ctx.lexicons.fingerprint
+        times["parse"] = (t2 := time.perf_counter()) - t
+        for m in self.stages:
+            t = t2
+            if doc.status != "failed":
+                try:
+                    out = m.run(doc, self.ctx)
+                    if out is not None:
+                        doc = out
+                        doc.stages.append(m.NAME)
+                except Exception as e:  # as run_stages does: the document goes on, partial
+                    doc.add_error(m.NAME, "stage_failed", f"{path}: stage {m.NAME} failed ({type(e).__name__}: {e})")
+            times[m.__name__.rsplit(".", 1)[1]] = (t2 := time.perf_counter()) - t
+        if self.check is not None:
+            t = t2
+            try:
+                self.check([doc])
+            except Exception as e:
+                _log.warning("checks failed on %s: %s", path, e)
+            times["checks"] = (t2 := time.perf_counter()) - t
+        t = t2
+        atomic_write_text(out_dir / (Path(path).name + ".json"),
+                          json.dumps(doc.to_contract(), ensure_ascii=False, indent=1))
+        times["write"] = (t2 := time.perf_counter()) - t
+        return t2 - t_start, times, doc
+
+
+def measure_item(name: str, item: dict[str, Any], pipe: InProcessPipeline, repeats: int, out_dir: Path,
+                 with_reference: bool = False) -> dict[str, Any]:
+    """Floor and pipeline, alternating, ``repeats`` times; medians and derived rates."""
+    from benchmarks import floors
+
+    path = Path(item["path"])
+    fmt = item["format"]
+    floor_fn = floors.FLOORS.get(fmt)
+    floor_t: list[float] = []
+    pipe_t: list[float] = []
+    floor_cpu: list[float] = []
+    pipe_cpu: list[float] = []
+    stage_t: dict[str, list[float]] = {s: [] for s in STAGES}
+    floor_chars = None
+    doc = None
+    for _ in range(repeats):
+        if floor_fn is not None:
+            c, t = time.process_time(), time.perf_counter()
+            floor_chars = floor_fn(path)
+            floor_t.append(time.perf_counter() - t)
+            floor_cpu.append(time.process_time() - c)
+        c = time.process_time()
+        total, times, doc = pipe.run(path, out_dir)
+        pipe_cpu.append(time.process_time() - c)
+        pipe_t.append(total)
+        for s, v in times.items():
+            if v is not None:
+                stage_t[s].append(v)
+    assert doc is not None
+    text = doc.text()
+    text_mb = len(text.encode("utf-8")) / MB
+    pages = item.get("pages") or item.get("nominal_pages") or 1
+    p_med, f_med = median(pipe_t), median(floor_t)
+    res: dict[str, Any] = {
+        "format": fmt, "pages": pages, "bytes": path.stat().st_size, "repeats": repeats,
+        "status": doc.status, "errors": [e.message for e in doc.errors][:3],
+        "risks": len(doc.risks), "measures": len(doc.measures), "findings": len(doc.findings),
+        "text_chars": len(text), "floor_chars": floor_chars, "text_mb": text_mb,
+        "floor_s": f_med, "pipeline_s": p_med, "ratio": ratio(p_med, f_med),
+        # CPU time is less disturbed by other work on a shared machine: a second opinion on the ratio
+        "floor_cpu_s": median(floor_cpu), "pipeline_cpu_s": median(pipe_cpu),
+        "cpu_ratio": ratio(median(pipe_cpu), median(floor_cpu)),
+        "stages": {s: median(v) for s, v in stage_t.items()},
+        "docs_per_s": 1 / p_med if p_med else None,
+        "pages_per_s": pages / p_med if p_med else None,
+        "text_mb_per_s": text_mb / p_med if p_med else None,
+        "runs": {"floor_s": floor_t, "pipeline_s": pipe_t, "floor_cpu_s": floor_cpu, "pipeline_cpu_s": pipe_cpu},
+    }
+    if with_reference and fmt in floors.REFERENCES:
+        label, fn = floors.REFERENCES[fmt]
+        t = time.perf_counter()
+        fn(path)
+        res["reference"] = {"label": label, "seconds": time.perf_counter() - t}
+    _log.info("%-12s floor %s  pipeline %s  ratio %s (CPU %s)  %s", name, _ms(f_med), _ms(p_med),
+              fmt_value(res["ratio"], "×"), fmt_value(res["cpu_ratio"], "×"), doc.status)
+    return res
+
+
+def _ms(s: float | None) -> str:
+    return "n/a" if s is None else f"{s * 1000:.1f} ms"
+
+
+# ----------------------------------------------------------------------------------------------
+# fresh processes
+# ----------------------------------------------------------------------------------------------
+
+def lianfang_cmd() -> list[str]:
+    """The installed ``lianfang`` script, else the package run as a module by this interpreter."""
+    exe = shutil.which("lianfang")
+    return [exe] if exe else [sys.executable, "-m", "pipeline"]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def _timed(cmd: list[str], timeout: float = 600, **kw: Any) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env(), **kw)
+    return time.perf_counter() - t, proc
+
+
+def _tail(text: str, n: int = 300) -> str:
+    return " ".join(text.strip().split())[-n:]
+
+
+def measure_help(repeats: int) -> dict[str, Any]:
+    cmd = lianfang_cmd() + ["--help"]
+    runs = []
+    for _ in range(repeats):
+        t, proc = _timed(cmd, timeout=60)
+        if proc.returncode != 0:
+            return {"available": False, "reason": f"exit {proc.returncode}: {_tail(proc.stderr)}"}
+        runs.append(t)
+    res: dict[str, Any] = {"available": True, "command": " ".join(cmd), "median_s": median(runs), "runs": runs}
+    res["top_imports"] = import_profile([sys.executable, "-X", "importtime", "-m", "pipeline", "--help"])
+    return res
+
+
+def import_profile(cmd: list[str], top: int = 6) -> list[tuple[str, float]]:
+    """The slowest top-level imports of ``cmd`` (python -X importtime), cumulative seconds."""
+    try:
+        _, proc = _timed(cmd, timeout=60)
+    except (subprocess.TimeoutExpired, OSError):
+        return []
+    rows = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        try:
+            _, cum, name = line.split(":", 1)[1].split("|")
+            cum_us = float(cum)
+        except ValueError:
+            continue
+        if not name.startswith("  "):  # depth 0 is one space of indent
+            rows.append((name.strip(), cum_us / 1e6))
+    return sorted(rows, key=lambda r: -r[1])[:top]
+
+
+def measure_first_doc(path: Path, repeats: int) -> dict[str, Any]:
+    """`lianfang extract ONE --out TMP` in a fresh process, and the breakdown of the same in --_one."""
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="lianfang-bench-") as tmp:
+        for k in range(repeats):
+            cmd = lianfang_cmd() + ["extract", str(path), "--out", f"{tmp}/o{k}"]
+            t, proc = _timed(cmd, timeout=600)
+            if proc.returncode != 0 or not any(Path(tmp, f"o{k}").glob("*.json")):
+                return {"available": False, "reason": f"exit {proc.returncode}: {_tail(proc.stderr)}"}
+            runs.append(t)
+    res: dict[str, Any] = {"available": True, "file": path.name, "median_s": median(runs), "runs": runs}
+    res["breakdown"] = run_one(path)
+    return res
+
+
+def run_one(path: Path, timeout: float = 1200) -> dict[str, Any]:
+    """The whole pipeline on one file in a fresh process: import, context, stages, peak RSS."""
+    try:
+        t, proc = _timed([sys.executable, "-m", "benchmarks.run", "--_one", str(path)], timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"available": False, "reason": f"timed out after {timeout:g} s"}
+    if proc.returncode != 0:
+        return {"available": False, "reason": f"exit {proc.returncode}: {_tail(proc.stderr)}"}
+    try:
+        res: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"available": False, "reason": f"unreadable output: {_tail(proc.stdout)}"}
+    res["wall_s"] = t
+    res["available"] = True
+    return res
+
+
+def _one_main(path: str) -> int:
+    """--_one: what a fresh worker does with its first document, measured from the inside."""
+    t0 = time.perf_counter()
+    import pipeline.api  # noqa: F401  (the import is what is being timed)
+
+    t_import = time.perf_counter() - t0
+    t = time.perf_counter()
+    pipe = InProcessPipeline()
+    t_ctx = time.perf_counter() - t
+    rss_before = rss_mb()
+    with tempfile.TemporaryDirectory(prefix="lianfang-bench-") as tmp:
+        total, times, doc = pipe.run(path, Path(tmp))
+    out = {"import_s": t_import, "context_s": t_ctx, "document_s": total, "stages": times,
+           "status": doc.status, "rss_before_mb": rss_before, "peak_rss_mb": hwm_mb(),
+           "missing": pipe.missing}
+    sys.stdout.write(json.dumps(out) + "\n")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# batches: `lianfang check --jobs N`, with the workers' memory sampled
+# ----------------------------------------------------------------------------------------------
+
+def check_available() -> tuple[bool, str]:
+    try:
+        _, proc = _timed(lianfang_cmd() + ["check", "--help"], timeout=60)
+    except (subprocess.TimeoutExpired, OSError) as e:
+        return False, str(e)
+    return proc.returncode == 0, _tail(proc.stderr or proc.stdout)
+
+
+def run_batch(folder: Path, jobs: int, use_check: bool, sample: bool = True, limit: int | None = None) -> dict[str, Any]:
+    """One batch over ``folder`` in a subprocess; wall time, exit code and RSS samples."""
+    with tempfile.TemporaryDirectory(prefix="lianfang-bench-") as tmp:
+        if use_check:
+            cmd = lianfang_cmd() + ["check", str(folder), "--jobs", str(jobs), "--no-cache", "--out",
+                                    f"{tmp}/out", "--quiet", "--fail-on", "never"]
+        else:
+            cmd = [sys.executable, "-m", "benchmarks.run", "--_batch", str(folder), "--jobs", str(jobs),
+                   "--out", f"{tmp}/out"] + (["--limit", str(limit)] if limit else [])
+        with open(f"{tmp}/stdout", "w") as so, open(f"{tmp}/stderr", "w") as se:
+            t = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=so, stderr=se, env=_env())
+            sampler = RssSampler(proc.pid) if sample else None
+            if sampler:
+                sampler.start()
+            rc = proc.wait()
+            wall = time.perf_counter() - t
+            samples = sampler.stop() if sampler else []
+        err = Path(f"{tmp}/stderr").read_text(errors="replace")
+        written = sum(1 for _ in Path(f"{tmp}/out").rglob("*.json")) if Path(f"{tmp}/out").exists() else 0
+    return {"jobs": jobs, "wall_s": wall, "rc": rc, "ok": rc in (0, 1), "json_written": written,
+            "stderr_tail": _tail(err) if rc not in (0, 1) else "", "samples": samples}
+
+
+_FALLBACK_CTX: Any = None
+
+
+def _fallback_task(path: str, out: str) -> str:
+    """One document in a fallback worker: what `check` does per document, plus the JSON."""
+    global _FALLBACK_CTX
+    from pipeline.api import process_file
+    from pipeline.fsutil import atomic_write_text
+    from pipeline.stages import Context
+
+    if _FALLBACK_CTX is None:
+        _FALLBACK_CTX = Context()
+    doc = process_file(path, _FALLBACK_CTX)
+    atomic_write_text(Path(out) / (Path(path).name + ".json"),
+                      json.dumps(doc.to_contract(), ensure_ascii=False, indent=1))
+    return doc.status
+
+
+def _batch_main(folder: str, jobs: int, out: str, limit: int | None = None) -> int:
+    """--_batch: the per-document work of a batch over pipeline.workers alone (no checks, no reports).
+
+    Used when `lianfang check` is missing, and to tell a slow pool from a slow parent."""
+    # by module name, not as __main__'s: the workers unpickle the function from benchmarks.run
+    from benchmarks.run import _fallback_task as task
+    from pipeline.parse import iter_inputs
+    from pipeline.workers import Limits, Task, WorkerPool
+
+    files = iter_inputs([folder])[:limit]
+    # the fork server imports these once so that each worker starts warm, as `check` does
+    pool = WorkerPool(task, jobs=jobs, limits=Limits(timeout=600),
+                      preload=("pipeline.workers", "pipeline.api", "pipeline.parse.docx"))
+    failed = 0
+    with pool:
+        for r in pool.run(Task(i, (str(f), out), str(f)) for i, f in enumerate(files)):
+            failed += not r.ok
+    return 2 if failed == len(files) else 0
+
+
+def measure_batches(folder: Path, n: int, repeats: int, rss_folder: Path | None, rss_n: int | None) -> dict[str, Any]:
+    """1 and 2 workers on ``folder`` (alternating, ``repeats`` times), then the RSS batch."""
+    use_check, why = check_available()
+    res: dict[str, Any] = {"n": n, "method": "lianfang check --no-cache" if use_check else
+                           "fallback: pipeline.workers.WorkerPool over api.process_file (no checks/reports)"}
+    if not use_check:
+        res["check_missing"] = why
+        try:
+            importlib.import_module("pipeline.workers")
+        except Exception as e:
+            return {"available": False, "reason": f"neither `lianfang check` nor pipeline.workers: {e}"}
+    t1, t2 = [], []
+    rss_run = None
+    for k in range(repeats):
+        for jobs, bucket in ((1, t1), (2, t2)):
+            _log.info("batch of %d, %d worker(s), run %d/%d …", n, jobs, k + 1, repeats)
+            r = run_batch(folder, jobs, use_check)
+            if not r["ok"]:
+                return {**res, "available": False, "reason": f"exit {r['rc']}: {r['stderr_tail']}"}
+            if r["json_written"] < n:
+                res.setdefault("warnings", []).append(f"{jobs} worker(s): {r['json_written']} JSON written for {n} documents")
+            bucket.append(r["wall_s"])
+            if jobs == 2 and rss_folder is None and rss_run is None:
+                rss_run = r
+    m1, m2 = median(t1), median(t2)
+    speedup = m1 / m2 if m1 and m2 else None
+    res.update(available=True, jobs1_s=m1, jobs2_s=m2, runs={"jobs1_s": t1, "jobs2_s": t2}, speedup=speedup,
+               docs_per_s_1=n / m1 if m1 else None, docs_per_s_2=n / m2 if m2 else None,
+               serial_fraction=amdahl_serial_fraction(speedup))
+    if use_check and speedup is not None and speedup < 1.8:
+        res["pool_only"] = pool_only_scaling(folder, min(n, 60))
+    if rss_folder is not None and rss_n:
+        _log.info("RSS batch of %d documents, 2 workers …", rss_n)
+        rss_run = run_batch(rss_folder, 2, use_check)
+        if not rss_run["ok"]:
+            res["rss"] = {"available": False, "reason": f"exit {rss_run['rc']}: {rss_run['stderr_tail']}"}
+            return res
+    rss_docs = rss_n if rss_folder is not None and rss_n else n
+    assert rss_run is not None
+    res["rss"] = {"available": True, "n": rss_docs, "jobs": 2, "wall_s": rss_run["wall_s"],
+                  "docs_per_s": rss_docs / rss_run["wall_s"],
+                  **summarise_rss(rss_run["samples"], rss_docs),
+                  "series": _thin([(round(t, 1), round(p), round(max(ch) if ch else 0))
+                                   for t, p, ch in rss_run["samples"]], 120)}
+    return res
+
+
+def pool_only_scaling(folder: Path, n: int) -> dict[str, Any]:
+    """The per-document work alone (pipeline.workers, no parent-side checks or reports), 1 vs 2 workers.
+
+    Run when `check` scales badly, to tell a slow pool from a slow parent."""
+    _log.info("diagnosis: the worker pool alone on %d documents, 1 and 2 workers …", n)
+    r1 = run_batch(folder, 1, use_check=False, sample=False, limit=n)
+    r2 = run_batch(folder, 2, use_check=False, sample=False, limit=n)
+    if not (r1["ok"] and r2["ok"]):
+        return {"available": False, "reason": r1["stderr_tail"] or r2["stderr_tail"]}
+    return {"available": True, "n": n, "jobs1_s": r1["wall_s"], "jobs2_s": r2["wall_s"],
+            "speedup": r1["wall_s"] / r2["wall_s"], "docs_per_s_2": n / r2["wall_s"]}
+
+
+def _thin(rows: list[Any], keep: int) -> list[Any]:
+    if len(rows) <= keep:
+        return rows
+    step = len(rows) / keep
+    return [rows[int(i * step)] for i in range(keep)] + [rows[-1]]
+
+
+# ----------------------------------------------------------------------------------------------
+# the run
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    items: dict[str, int]  # corpus item → repeats
+    pdf_pages: tuple[int, ...]
+    batch_n: int
+    batch_repeats: int
+    rss_n: int | None  # a separate, larger batch for the RSS test (None: sample the scaling run)
+    help_repeats: int
+    first_repeats: int
+
+
+QUICK = Plan(items={"docx-1p": 3, "docx-10p": 3, "docx-100p": 1, "pdf-1p": 3, "pdf-10p": 2, "xlsx-10p": 3,
+                    "txt-10p": 3}, pdf_pages=(1, 10), batch_n=200, batch_repeats=1, rss_n=None,
+             help_repeats=5, first_repeats=3)
+FULL = Plan(items={"docx-1p": 5, "docx-10p": 5, "docx-100p": 3, "docx-300p": 3, "pdf-1p": 5, "pdf-10p": 5,
+                   "pdf-100p": 3, "xlsx-10p": 5, "xlsx-100p": 3, "txt-10p": 5, "txt-100p": 3},
+            pdf_pages=(1, 10, 100), batch_n=200, batch_repeats=3, rss_n=2000, help_repeats=9, first_repeats=5)
+
+SECTIONS = ("formats", "startup", "peak", "batch")
+
+
+def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
+    from benchmarks import floors
+    from benchmarks.generate import build_corpus
+
+    t_run = time.perf_counter()
+    results: dict[str, Any] = {"mode": "quick" if plan is QUICK else "full",
+                               "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine()}
+    _log.info("corpus …")
+    batches = (plan.batch_n,) + ((plan.rss_n,) if plan.rss_n else ())
+    manifest = build_corpus(corpus, pdf_pages=plan.pdf_pages, batches=batches)
+    results["corpus"] = {k: {kk: vv for kk, vv in v.items() if kk != "cached"} for k, v in manifest.items()}
+
+    formats: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    if "formats" not in skip:
+        floors.warm_up()
+        pipe = InProcessPipeline()
+        missing = pipe.missing
+        with tempfile.TemporaryDirectory(prefix="lianfang-bench-") as tmp:
+            # warm: lexicons, jieba's dictionary, spaCy, pdfplumber — a worker pays these once
+            for warm in ("docx-1p", "pdf-1p"):
+                if warm in manifest:
+                    pipe.run(manifest[warm]["path"], Path(tmp))
+            for name, repeats in plan.items.items():
+                if name in manifest:
+                    formats[name] = measure_item(name, manifest[name], pipe, repeats, Path(tmp),
+                                                 with_reference=name.endswith("-10p"))
+    results["formats"] = formats
+    results["missing_pipeline_parts"] = missing
+
+    if "startup" not in skip:
+        _log.info("lianfang --help …")
+        results["help"] = measure_help(plan.help_repeats)
+        _log.info("first document in a fresh process …")
+        results["first_doc"] = measure_first_doc(Path(manifest["docx-10p"]["path"]), plan.first_repeats)
+    if "peak" not in skip:
+        results["peak"] = {}
+        for name in ("docx-300p", "pdf-100p") if plan is FULL else ("docx-300p",):
+            if name in manifest:
+                _log.info("peak RSS on %s in a fresh process …", name)
+                results["peak"][name] = run_one(Path(manifest[name]["path"]))
+    if "batch" not in skip:
+        rss_key = f"batch-{plan.rss_n}" if plan.rss_n else None
+        results["batch"] = measure_batches(
+            Path(manifest[f"batch-{plan.batch_n}"]["path"]), plan.batch_n, plan.batch_repeats,
+            Path(manifest[rss_key]["path"]) if rss_key else None, plan.rss_n)
+    results["machine"]["loadavg_end"] = os.getloadavg()
+    results["duration_s"] = time.perf_counter() - t_run
+    headline(results)
+    return results
+
+
+def headline(results: dict[str, Any]) -> None:
+    """The flat keys the issue asks for, and the verdict on every target."""
+    f = results.get("formats", {})
+    batch = results.get("batch") or {}
+    rss = batch.get("rss") or {}
+    peak = (results.get("peak") or {}).get("docx-300p") or {}
+
+    def ok_ratio(name: str) -> float | None:
+        item = f.get(name)
+        return item["ratio"] if item and item["status"] != "failed" else None
+
+    results["docx_ratio"] = ok_ratio("docx-10p")
+    results["pdf_ratio"] = ok_ratio("pdf-10p")
+    results["scaling_2_workers"] = batch.get("speedup") if batch.get("available") else None
+    results["help_s"] = (results.get("help") or {}).get("median_s")
+    results["first_doc_s"] = (results.get("first_doc") or {}).get("median_s")
+    results["peak_rss_mb"] = peak.get("peak_rss_mb") if peak.get("available") else None
+    results["rss_flat"] = rss.get("flat") if rss.get("available") else None
+    dps = rss.get("docs_per_s") if rss.get("available") else None
+    dps = dps or (batch.get("docs_per_s_2") if batch.get("available") else None)
+    results["docs_per_s"] = dps
+    results["projection_10k_s"] = 10_000 / dps if dps else None
+    results["targets"] = []
+    for t in TARGETS:
+        v = evaluate(t, results.get(t.key))
+        if v["pass"] is False or v["measured"] is None:
+            v["dominant"] = explain(t.key, results)
+        results["targets"].append(v)
+
+
+def explain(key: str, r: dict[str, Any]) -> str:
+    """What dominates a missed (or unavailable) target, from the measurements themselves."""
+    f = r.get("formats", {})
+    if key in ("docx_ratio", "pdf_ratio"):
+        item = f.get("docx-10p" if key == "docx_ratio" else "pdf-10p")
+        if not item:
+            return "not measured"
+        if item["status"] == "failed":
+            return "the document failed to parse: " + "; ".join(item["errors"])
+        split = stage_split(item["stages"])
+        parts = ", ".join(f"{s} {v * 1000:.0f} ms ({sh:.0%})" for s, v, sh in split[:4])
+        return f"floor {item['floor_s'] * 1000:.0f} ms; pipeline {item['pipeline_s'] * 1000:.0f} ms = {parts}"
+    b = r.get("batch") or {}
+    if key == "scaling_2_workers":
+        if not b.get("available"):
+            return b.get("reason", "not measured")
+        sf = b.get("serial_fraction") or 0.0
+        text = (f"{b['jobs1_s']:.1f} s → {b['jobs2_s']:.1f} s for {b['n']} documents ("
+                + ("2 workers are slower than 1" if (b.get("speedup") or 0) < 1 else
+                   f"by Amdahl ≈{sf:.0%} of the 1-worker time is serial") + ")")
+        po = b.get("pool_only") or {}
+        if po.get("available"):
+            text += (f"; the worker pool alone (parse+extract, no checks/reports) scales {po['speedup']:.2f}× on "
+                     f"{po['n']} documents ({po['docs_per_s_2']:.1f} documents/s with 2 workers), so "
+                     + ("the parent's serial part (result decoding, checks, per-unit reports) dominates"
+                        if po["speedup"] >= 1.5 else "the per-document work itself does not scale (or the cores are busy)"))
+        return text
+    if key == "help_s":
+        h = r.get("help")
+        if not h:
+            return "not measured"
+        if not h.get("available", True):
+            return h.get("reason", "")
+        return "slowest imports: " + ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in h.get("top_imports", [])[:4])
+    if key == "first_doc_s":
+        fd = r.get("first_doc")
+        if not fd:
+            return "not measured"
+        bd = fd.get("breakdown") or {}
+        if not fd.get("available", True):
+            return fd.get("reason", "")
+        if not bd.get("available"):
+            return "no breakdown"
+        st = ", ".join(f"{s} {v:.2f} s" for s, v, _ in stage_split(bd["stages"])[:3])
+        return f"import {bd['import_s']:.2f} s, context {bd['context_s']:.2f} s, first document {bd['document_s']:.2f} s ({st})"
+    if key == "peak_rss_mb":
+        p = (r.get("peak") or {}).get("docx-300p") or {}
+        if not p.get("available"):
+            return p.get("reason", "not measured")
+        return (f"{p['rss_before_mb']:.0f} MB after imports and lexicons, {p['peak_rss_mb']:.0f} MB at peak "
+                f"({p['document_s']:.1f} s on the document)")
+    if key == "rss_flat":
+        rss = b.get("rss") or {}
+        if not rss.get("available"):
+            return rss.get("reason", b.get("reason", "not measured"))
+        return (f"workers {rss['worker_first_mb']:.0f} → {rss['worker_last_mb']:.0f} MB (max {rss['worker_max_mb']:.0f}); "
+                f"parent {rss['parent_first_mb']:.0f} → {rss['parent_last_mb']:.0f} MB")
+    if key == "projection_10k_s":
+        if not r.get("docs_per_s"):
+            return b.get("reason", "no batch measurement")
+        item = f.get("docx-10p")
+        per = f"; one 10-page .docx takes {item['pipeline_s'] * 1000:.0f} ms in one process" if item else ""
+        return f"{r['docs_per_s']:.1f} documents/s with 2 workers{per}"
+    return ""
+
+
+# ----------------------------------------------------------------------------------------------
+# output: console and Markdown
+# ----------------------------------------------------------------------------------------------
+
+def verdict(t: dict[str, Any]) -> str:
+    return "n/a" if t["pass"] is None else ("PASS" if t["pass"] else "MISS")
+
+
+def limit_text(t: dict[str, Any]) -> str:
+    if t["op"] == "==":
+        return "flat" if t["limit"] else "not flat"
+    return f"{t['op']} {fmt_value(t['limit'], t['unit'])}"
+
+
+def console_report(r: dict[str, Any]) -> str:
+    lines = [f"lianfang benchmarks ({r['mode']}), {r['machine'].get('cpu', '?')}, {r['machine'].get('cores')} cores, "
+             f"load {r['machine']['loadavg_start'][0]:.2f} → {r['machine'].get('loadavg_end', [0])[0]:.2f}", ""]
+    lines.append(f"{'item':<11} {'pages':>5} {'floor':>9} {'pipeline':>10} {'ratio':>7} {'CPU×':>7} {'docs/s':>7} {'pages/s':>8} "
+                 f"{'MB/s':>6}  status   stages (largest first)")
+    for name, it in r.get("formats", {}).items():
+        split = " ".join(f"{s}={v * 1000:.0f}ms" for s, v, _ in stage_split(it["stages"])[:4])
+        lines.append(f"{name:<11} {it['pages']:>5} {_ms(it['floor_s']):>9} {_ms(it['pipeline_s']):>10} "
+                     f"{fmt_value(it['ratio'], '×'):>7} {fmt_value(it.get('cpu_ratio'), '×'):>7} {it['docs_per_s'] or 0:>7.2f} {it['pages_per_s'] or 0:>8.1f} "
+                     f"{it['text_mb_per_s'] or 0:>6.2f}  {it['status']:<8} {split}")
+    if r.get("missing_pipeline_parts"):
+        lines.append("not available: " + "; ".join(f"{k} ({v})" for k, v in r["missing_pipeline_parts"].items()))
+    lines += ["", f"{'target':<60} {'measured':>10} {'limit':>10}  verdict"]
+    for t in r["targets"]:
+        lines.append(f"{t['label']:<60} {fmt_value(t['measured'], t['unit']):>10} {limit_text(t):>10}  {verdict(t)}"
+                     + (f" — {t['miss_by']}" if t["miss_by"] else ""))
+        if t.get("dominant"):
+            lines.append(f"{'':<4}↳ {t['dominant']}")
+    lines.append(f"\n({r['duration_s']:.0f} s)")
+    return "\n".join(lines)
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(r: dict[str, Any]) -> str:
+    """The results as Markdown: machine, targets, per-format figures, batch and start-up."""
+    m = r["machine"]
+    libs = ", ".join(f"{k} {v}" for k, v in m.get("libraries", {}).items() if v)
+    out = [f"# lianfang benchmarks — {r['mode']} run, {r['started']}", "",
+           "## Machine", "",
+           "| | |", "|---|---|",
+           f"| CPU | {_md_escape(str(m.get('cpu', '?')))} |",
+           f"| cores | {m.get('cores')} (usable: {m.get('cores_usable', '?')}) |",
+           f"| RAM | {m.get('ram_gb', '?')} GB |",
+           f"| Python | {m.get('python')} ({m.get('implementation')}) on {_md_escape(str(m.get('os')))} |",
+           f"| load average | {m['loadavg_start'][0]:.2f} at start, {m.get('loadavg_end', [float('nan')])[0]:.2f} at end |",
+           f"| lianfang | {m.get('lianfang')} (commit {m.get('git_commit')}) |",
+           f"| LibreOffice | {_md_escape(str(m.get('libreoffice')))} |",
+           f"| libraries | {_md_escape(libs)} |", "",
+           "## Targets", "",
+           "| target | measured | limit | verdict | miss by / what dominates |", "|---|---|---|---|---|"]
+    for t in r["targets"]:
+        note = "; ".join(x for x in (t["miss_by"], t.get("dominant")) if x)
+        out.append(f"| {_md_escape(t['label'])} | {fmt_value(t['measured'], t['unit'])} | {_md_escape(limit_text(t))} "
+                   f"| {verdict(t)} | {_md_escape(note)} |")
+    out += ["", "## Per format (one process, warm; medians)", "",
+            "| item | pages | size | floor | pipeline | ratio | CPU ratio | docs/s | pages/s | text MB/s | status | "
+            + " | ".join(STAGES) + " |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|" + "---:|" * len(STAGES)]
+    for name, it in r.get("formats", {}).items():
+        st = " | ".join(_ms(it["stages"].get(s)) for s in STAGES)
+        out.append(f"| {name} ×{it['repeats']} | {it['pages']} | {it['bytes'] / 1024:.0f} KB | {_ms(it['floor_s'])} "
+                   f"| {_ms(it['pipeline_s'])} | {fmt_value(it['ratio'], '×')} | {fmt_value(it.get('cpu_ratio'), '×')} "
+                   f"| {it['docs_per_s'] or 0:.2f} "
+                   f"| {it['pages_per_s'] or 0:.1f} | {it['text_mb_per_s'] or 0:.3f} | {it['status']} | {st} |")
+    refs = [(n, it["reference"]) for n, it in r.get("formats", {}).items() if it.get("reference")]
+    if refs:
+        out += ["", "Library references (not floors): " + "; ".join(
+            f"{n}: {ref['label']} {ref['seconds'] * 1000:.0f} ms" for n, ref in refs) + "."]
+    if r.get("missing_pipeline_parts"):
+        out += ["", "Not available in this run: " + _md_escape("; ".join(
+            f"{k} ({v})" for k, v in r["missing_pipeline_parts"].items())) + "."]
+    b = r.get("batch") or {}
+    out += ["", "## Batch", ""]
+    if b.get("available"):
+        out += [f"Method: {b['method']}; {b['n']} ten-page .docx.", "",
+                "| workers | wall (median) | documents/s | runs |", "|---:|---:|---:|---|",
+                f"| 1 | {b['jobs1_s']:.2f} s | {b['docs_per_s_1']:.1f} | {', '.join(f'{x:.2f}' for x in b['runs']['jobs1_s'])} |",
+                f"| 2 | {b['jobs2_s']:.2f} s | {b['docs_per_s_2']:.1f} | {', '.join(f'{x:.2f}' for x in b['runs']['jobs2_s'])} |",
+                "", f"Speed-up {fmt_value(b['speedup'], '×')}; serial fraction (Amdahl) "
+                f"{(b['serial_fraction'] or 0):.0%}."]
+        po = b.get("pool_only") or {}
+        if po.get("available"):
+            out += ["", f"Diagnosis — the worker pool alone (pipeline.workers over api.process_file, no checks or "
+                    f"reports) on {po['n']} documents: 1 worker {po['jobs1_s']:.1f} s, 2 workers {po['jobs2_s']:.1f} s, "
+                    f"speed-up {po['speedup']:.2f}×."]
+        rss = b.get("rss") or {}
+        if rss.get("available") and rss.get("worker_first_mb") is not None:
+            out += ["", f"RSS over {rss['n']} documents (2 workers, sampled every 0.5 s, {rss['samples']} samples): "
+                    f"workers first {rss['worker_first_mb']:.0f} MB, last {rss['worker_last_mb']:.0f} MB, "
+                    f"max {rss['worker_max_mb']:.0f} MB — {'flat' if rss['flat'] else 'NOT flat'}; "
+                    f"parent {rss['parent_first_mb']:.0f} → {rss['parent_last_mb']:.0f} MB "
+                    f"(max {rss['parent_max_mb']:.0f} MB); {rss['docs_per_s']:.1f} documents/s."]
+    else:
+        out.append(f"Not available: {_md_escape(str(b.get('reason', 'not run')))}")
+    out += ["", "## Start-up and memory", ""]
+    h, fd = r.get("help") or {}, r.get("first_doc") or {}
+    if h.get("available"):
+        out.append(f"- `lianfang --help`: {h['median_s'] * 1000:.0f} ms median of {len(h['runs'])} "
+                   f"(`{_md_escape(h['command'])}`); slowest imports: "
+                   + ", ".join(f"{n} {s * 1000:.0f} ms" for n, s in h.get("top_imports", [])[:5]) + ".")
+    if fd.get("available"):
+        bd = fd.get("breakdown") or {}
+        out.append(f"- first document (`lianfang extract {fd['file']} --out DIR`, fresh process): "
+                   f"{fd['median_s']:.2f} s median of {len(fd['runs'])}"
+                   + (f"; inside: import {bd['import_s']:.2f} s, context {bd['context_s']:.2f} s, "
+                      f"document {bd['document_s']:.2f} s." if bd.get("available") else "."))
+    for name, p in (r.get("peak") or {}).items():
+        if p.get("available"):
+            out.append(f"- {name} in a fresh process: peak RSS {p['peak_rss_mb']:.0f} MB "
+                       f"({p['rss_before_mb']:.0f} MB before the document), {p['document_s']:.1f} s, status {p['status']}.")
+        else:
+            out.append(f"- {name}: not available ({_md_escape(str(p.get('reason')))})")
+    if r.get("docs_per_s"):
+        out.append(f"- projection: 10,000 ten-page .docx at {r['docs_per_s']:.1f} documents/s on 2 workers "
+                   f"≈ {r['projection_10k_s']:.0f} s.")
+    out += ["", f"Run took {r['duration_s']:.0f} s. Generated by `python -m benchmarks.run"
+            f"{' --quick' if r['mode'] == 'quick' else ''}`.", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description="lianfang benchmarks (see benchmarks/README.md)")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats, 200-document RSS check")
+    ap.add_argument("--json", type=Path, help="write the results as JSON here")
+    ap.add_argument("--md", type=Path, help="write the results as Markdown here")
+    ap.add_argument("--corpus", type=Path, default=CORPUS_DIR, help="corpus folder (default: benchmarks/corpus)")
+    ap.add_argument("--skip", action="append", default=[], choices=SECTIONS, help="leave out a part (repeatable)")
+    ap.add_argument("--_one", help=argparse.SUPPRESS)
+    ap.add_argument("--_batch", help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--limit", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args._one:
+        logging.basicConfig(level=logging.WARNING)
+        return _one_main(args._one)
+    if args._batch:
+        logging.basicConfig(level=logging.WARNING)
+        return _batch_main(args._batch, args.jobs, args.out, args.limit)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    results = run(QUICK if args.quick else FULL, args.corpus, set(args.skip))
+    print(console_report(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+    if args.md:
+        args.md.parent.mkdir(parents=True, exist_ok=True)
+        args.md.write_text(markdown_report(results))
+    _log.info("results: %s", ", ".join(str(p) for p in (args.json, args.md) if p) or f"(use --json/--md; e.g. {RESULTS_DIR})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""``lianfang check PATH…`` — the main job, a thin layer over :func:`pipeline.batch.run_batch`.
+
+Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage, input or configuration error,
+or ``--fail-fast`` stopped at an unreadable document. Only click is imported at start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+FORMATS = ("text", "json", "sarif", "junit", "github")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _progress(quiet: bool) -> tuple[Any, Any]:
+    """A rich progress bar on stderr (counts, ETA), or nothing when stderr is not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("[bold]lianfang[/]"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[failed]} failed · {task.fields[cached]} cached"),
+                   TimeRemainingColumn(), TextColumn("[dim]{task.fields[current]}", markup=True),
+                   console=Console(stderr=True), transient=True)
+    state = {"task": None, "failed": 0, "cached": 0}
+
+    def update(done: int, total: int, path: str, status: str, cached: bool) -> None:
+        from rich.markup import escape
+
+        if state["task"] is None:
+            state["task"] = bar.add_task("check", total=total, failed=0, cached=0, current="")
+        state["failed"] += status == "failed"
+        state["cached"] += cached
+        bar.update(state["task"], completed=done, failed=state["failed"], cached=state["cached"],
+                   current=escape(Path(path).name[:40]))
+
+    return bar, update
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--out", "out", type=click.Path(file_okay=False), default="lianfang-out", show_default=True,
+              help="Output folder: per-submission JSON, per-unit reports, index.html, summary.xlsx.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="What to print on stdout.")
+@click.option("--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Write the --format output to this file instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+              show_default=True, help="Exit 1 when a finding is at least this severe.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of messages and reports.")
+@click.option("--profile", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Profile YAML (rules, severities, template requirements); extends the built-in default.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: every core).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=300, show_default=True,
+              help="Wall-clock seconds allowed per document (also its CPU-time limit).")
+@click.option("--max-memory", type=click.IntRange(min=256), default=2048, show_default=True,
+              help="Address-space limit per worker, in MB.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Cache folder (default: <out>/.cache).")
+@click.option("--no-cache", is_flag=True, help="Parse everything again; neither read nor write the cache.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first unreadable document (exit 2).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Run the per-document work on this Dask scheduler (pip install 'lianfang[distributed]').")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_on: str, lang: str,
+          profile: str | None, jobs: int, timeout: float, max_memory: int, cache_dir: str | None,
+          no_cache: bool, fail_fast: bool, scheduler: str | None, quiet: bool) -> None:
+    """Check submissions in PATHS (files and folders, recursive) and write the reviewer reports.
+
+    \b
+    lianfang check submissions/                       # reports in ./lianfang-out, summary on stdout
+    lianfang check submissions/ --format sarif --output lianfang.sarif
+    lianfang check a.docx b.pdf --fail-on warning --lang en
+    """
+    from pipeline.batch import BatchOptions, run_batch
+    from pipeline.errors import LianfangError
+    from pipeline.report import render_stdout
+
+    bar, update = _progress(quiet)
+    opts = BatchOptions(jobs=jobs, timeout=timeout, max_memory_mb=max_memory, cache_dir=cache_dir,
+                        use_cache=not no_cache, fail_fast=fail_fast, profile=profile, lang=lang,
+                        scheduler=scheduler, progress=update)
+    try:
+        if bar is not None:
+            with bar:
+                result = run_batch(list(paths), out, opts)
+        else:
+            result = run_batch(list(paths), out, opts)
+    except LianfangError as e:  # configuration and input problems: never findings, always exit 2
+        click.echo(f"lianfang: error: {e}", err=True)
+        sys.exit(EXIT_ERROR)
+    text = render_stdout(result, fmt, fail_on=fail_on)
+    if output:
+        from pipeline.fsutil import atomic_write_text
+
+        atomic_write_text(output, text)
+    else:
+        click.echo(text, nl=False)
+    if result.aborted:
+        click.echo(f"lianfang: stopped at the first unreadable document (--fail-fast): {result.abort_reason}", err=True)
+    sys.exit(result.exit_code(fail_on))

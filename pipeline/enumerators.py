@@ -1,0 +1,535 @@
+"""公文 enumerators: the 一、（一）1.（1）① numbering that Chinese official documents type by hand.
+
+Three jobs share the same knowledge of what an enumerator looks like:
+
+- :func:`match_enumerator` reads the enumerator at the start of a paragraph or cell line;
+- :func:`split_enumerated` cuts a table cell such as ``1.加强教育2.制定制度`` into its items;
+- :func:`format_number` renders a counter the way Word's ``w:numFmt`` would, so automatic
+  numbering rebuilt from numbering.xml reads exactly like the typed kind.
+
+Everything here is pure string work with precompiled regexes: it runs for every paragraph and
+every cell of every document.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+_log = logging.getLogger(__name__)
+
+__all__ = [
+    "Enum",
+    "chinese_to_int",
+    "int_to_chinese",
+    "format_number",
+    "heading_level_for",
+    "match_enumerator",
+    "split_enumerated",
+]
+
+
+@dataclass(frozen=True)
+class Enum:
+    """A leading enumerator found in a text.
+
+    ``end`` is the index (in the string that was searched) where the item's content starts,
+    after the enumerator and any spaces or the ：/， that may follow ``一是``.
+    """
+
+    style: str
+    value: int
+    parts: tuple[int, ...]
+    raw: str
+    end: int
+
+
+# -- Chinese numerals ---------------------------------------------------------------------
+
+_CN_DIGIT = {
+    "〇": 0, "零": 0, "○": 0, "Ｏ": 0,
+    "一": 1, "壹": 1, "二": 2, "贰": 2, "貳": 2, "两": 2, "兩": 2, "三": 3, "叁": 3, "參": 3,
+    "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6, "七": 7, "柒": 7,
+    "八": 8, "捌": 8, "九": 9, "玖": 9,
+}
+_CN_UNIT = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CN_CHARS = "".join(_CN_DIGIT) + "".join(_CN_UNIT)
+
+
+def chinese_to_int(s: str) -> int | None:
+    """Value of a Chinese numeral (一 … 九千九百九十九), or None if ``s`` is not one.
+
+    Accepts positional forms (二十三, 一百零五, 十二), the legal forms (壹拾贰) and, without any
+    unit character, digit-by-digit forms (一〇二 → 102, Word's ideographDigital).
+    """
+    if not s or any(ch not in _CN_DIGIT and ch not in _CN_UNIT for ch in s):
+        return None
+    if not any(ch in _CN_UNIT for ch in s):
+        if len(s) == 1:
+            return _CN_DIGIT[s]
+        if "两" in s or "兩" in s:  # 两 is never a digit inside a digit string
+            return None
+        v = 0
+        for ch in s:
+            v = v * 10 + _CN_DIGIT[ch]
+        return v
+    total = 0
+    pending: int | None = None  # digit waiting for its unit
+    last_unit = 10_000
+    for ch in s:
+        if ch in _CN_DIGIT:
+            if pending is not None and pending != 0:
+                return None  # two digits in a row (三四十): not a numeral we accept
+            pending = _CN_DIGIT[ch]
+        else:
+            unit = _CN_UNIT[ch]
+            if unit >= last_unit:
+                return None  # 十百, 百百: units must decrease
+            total += (1 if pending is None else pending) * unit
+            if pending == 0:
+                return None  # 零十 is malformed
+            pending = None
+            last_unit = unit
+    if pending:
+        total += pending
+    return total
+
+
+_CN_NUM = "〇一二三四五六七八九"
+_CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
+
+
+def int_to_chinese(n: int, *, legal: bool = False) -> str:
+    """一, 十, 十一, 二十, 一百零一 …; ``legal=True`` gives 壹拾壹 style (chineseLegalSimplified)."""
+    digits = _CN_LEGAL if legal else "零一二三四五六七八九"
+    units = ("", "拾", "佰", "仟") if legal else ("", "十", "百", "千")
+    if n == 0:
+        return digits[0]
+    if n < 0 or n >= 10_000:
+        return str(n)
+    out: list[str] = []
+    s = str(n)
+    zero = False
+    for i, ch in enumerate(s):
+        d = int(ch)
+        pos = len(s) - 1 - i
+        if d == 0:
+            zero = True
+            continue
+        if zero and out:
+            out.append(digits[0])
+        zero = False
+        out.append(digits[d] + units[pos])
+    text = "".join(out)
+    # 10–19 read 十一, not 一十一, in ordinary numerals; legal numerals keep 壹拾
+    if not legal and 10 <= n < 20:
+        text = text[1:]
+    return text
+
+
+# -- Word number formats -------------------------------------------------------------------
+
+_CIRCLED = [chr(c) for c in range(0x2460, 0x2474)]  # ①..⑳
+_CIRCLED += [chr(c) for c in range(0x3251, 0x3260)]  # ㉑..㉟
+_CIRCLED += [chr(c) for c in range(0x32B1, 0x32C0)]  # ㊱..㊿
+_PAREN_DIGIT = [chr(c) for c in range(0x2474, 0x2488)]  # ⑴..⒇
+_DOT_DIGIT = [chr(c) for c in range(0x2488, 0x249C)]  # ⒈..⒛
+_PAREN_IDEO = [chr(c) for c in range(0x3220, 0x322A)]  # ㈠..㈩
+_ROMAN_UP = [chr(c) for c in range(0x2160, 0x216C)]  # Ⅰ..Ⅻ
+_ROMAN_LO = [chr(c) for c in range(0x2170, 0x217C)]  # ⅰ..ⅻ
+_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+_DIZHI = "子丑寅卯辰巳午未申酉戌亥"
+
+_ROMAN_PAIRS = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def _roman(n: int) -> str:
+    if n <= 0 or n >= 4000:
+        return str(n)
+    out = []
+    for v, sym in _ROMAN_PAIRS:
+        while n >= v:
+            out.append(sym)
+            n -= v
+    return "".join(out)
+
+
+def _roman_value(s: str) -> int | None:
+    s = s.upper()
+    if not s or any(ch not in "IVXLCDM" for ch in s):
+        return None
+    vals = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for i, ch in enumerate(s):
+        v = vals[ch]
+        if i + 1 < len(s) and vals[s[i + 1]] > v:
+            total -= v
+        else:
+            total += v
+    return total if _roman(total) == s else None
+
+
+def _letters(n: int) -> str:
+    # Word repeats the letter past Z: 27 → AA, 28 → BB
+    if n <= 0:
+        return str(n)
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+
+
+def format_number(n: int, num_fmt: str) -> str:
+    """Render counter ``n`` as Word's ``w:numFmt`` value ``num_fmt`` would.
+
+    Formats with a finite alphabet (circled digits, 甲乙丙, 子丑寅) fall back to decimal past
+    their end; ``none`` and ``bullet`` give "" (a bullet's glyph is the level's lvlText).
+    Unknown formats are rendered as decimal.
+    """
+    f = num_fmt or "decimal"
+    if f in ("none", "bullet"):
+        return ""
+    if f in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting",
+             "taiwaneseCountingThousand", "japaneseCounting", "koreanCounting"):
+        return int_to_chinese(n)
+    if f in ("chineseLegalSimplified", "japaneseLegal"):
+        return int_to_chinese(n, legal=True)
+    if f in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand", "koreanDigital"):
+        return "".join(_CN_NUM[int(d)] for d in str(n)) if n >= 0 else str(n)
+    if f in ("ideographTraditional", "ideographTraditionalEnclosed"):
+        return _TIANGAN[n - 1] if 1 <= n <= len(_TIANGAN) else str(n)
+    if f == "ideographZodiac":
+        return _DIZHI[n - 1] if 1 <= n <= len(_DIZHI) else str(n)
+    if f in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese"):
+        return _CIRCLED[n - 1] if 1 <= n <= len(_CIRCLED) else str(n)
+    if f in ("decimalEnclosedParen",):
+        return _PAREN_DIGIT[n - 1] if 1 <= n <= len(_PAREN_DIGIT) else f"({n})"
+    if f in ("decimalEnclosedFullstop",):
+        return _DOT_DIGIT[n - 1] if 1 <= n <= len(_DOT_DIGIT) else f"{n}."
+    if f == "ideographEnclosedCircle":
+        return _PAREN_IDEO[n - 1] if 1 <= n <= len(_PAREN_IDEO) else str(n)
+    if f == "decimalFullWidth" or f == "decimalFullWidth2":
+        return "".join(chr(0xFF10 + int(d)) for d in str(n)) if n >= 0 else str(n)
+    if f == "decimalZero":
+        return f"{n:02d}" if 0 <= n < 10 else str(n)
+    if f == "upperRoman":
+        return _roman(n)
+    if f == "lowerRoman":
+        return _roman(n).lower()
+    if f == "upperLetter":
+        return _letters(n)
+    if f == "lowerLetter":
+        return _letters(n).lower()
+    return str(n)
+
+
+# -- Matching ------------------------------------------------------------------------------
+
+HEADING_LEVELS: dict[str, int] = {
+    "cn_dun": 1,
+    "cn_paren": 2,
+    "arabic_dot": 3,
+    "arabic_paren": 4,
+    "circled": 5,
+}
+
+
+def heading_level_for(style: str) -> int | None:
+    """The heading level 公文 convention gives an enumerator style (一、=1 … ①=5), else None."""
+    return HEADING_LEVELS.get(style)
+
+
+_SP = r"[ \t\u00a0\u3000]*"
+_CN = f"[{_CN_CHARS}]{{1,4}}"
+# characters that, right after "1.5" or "3.1", make it a quantity or a date, not a section number
+_UNITS = "万亿千百元角%％‰个倍年月日号时秒米吨斤亩岁次天周辆"
+_ASCII_ALNUM = "A-Za-z0-9"
+
+# Each entry: style, regex (no anchor; matched with .match at a position), kind of value.
+# Group "n" holds the numeral. Lookaheads keep quantities (1.5万元, 3个), dates and ordinals out.
+_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+    # （一） (一) （一、 一）  — before cn_dun so that "一）" is not read as a bare numeral
+    ("cn_paren", re.compile(rf"[（(]{_SP}(?P<n>{_CN}){_SP}[）)]|(?P<m>{_CN})[）)]"), "cn"),
+    ("cn_paren", re.compile(r"(?P<c>[\u3220-\u3229])"), "paren_ideo"),
+    ("cn_shi", re.compile(rf"(?P<n>{_CN})是(?![非否])"), "cn"),
+    ("cn_dun", re.compile(rf"(?P<n>{_CN}){_SP}(?:、|[.．](?![0-9]))"), "cn"),
+    # 1.1 / 1.1.2 / 1.2、  (each part ≤ 2 digits; never a quantity or a date)
+    ("dotted", re.compile(
+        rf"(?P<n>[0-9]{{1,2}}(?:[.．][0-9]{{1,2}})+)(?![0-9])(?:[.．、](?![0-9])|(?=[ \t\u3000]|[^{_UNITS}.．{_ASCII_ALNUM}/:\-])|$)"),
+     "dotted"),
+    # （1） (1) 1） 1)
+    ("arabic_paren", re.compile(r"[（(]\s*(?P<n>[0-9]{1,3})\s*[）)]|(?P<m>[0-9]{1,3})[）)]"), "int"),
+    ("arabic_paren", re.compile(r"(?P<c>[\u2474-\u2487])"), "paren_digit"),
+    # 1. 1、 1．  (not 1.5, not 2016、)
+    ("arabic_dot", re.compile(r"(?P<n>[0-9]{1,3})(?:[.．](?![0-9])|、)"), "int"),
+    ("arabic_dot", re.compile(r"(?P<c>[\u2488-\u249b])"), "dot_digit"),
+    ("circled", re.compile(r"(?P<c>[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf])"), "circled"),
+    ("roman", re.compile(r"(?P<c>[\u2160-\u216b\u2170-\u217b])[.．、]?"), "roman_u"),
+    ("roman", re.compile(r"(?P<n>II|III|IV|VI|VII|VIII|IX|XI|XII|ii|iii|iv|vi|vii|viii|ix|xi|xii|I|V|X|i|v|x)"
+                         r"(?:[.．、](?![A-Za-z0-9])|[)）])"), "roman"),
+    ("latin", re.compile(r"[（(](?P<m>[A-Za-z])[）)]|(?P<n>[A-Za-z])(?:[.．、](?![A-Za-z0-9])|[)）])"), "latin"),
+]
+
+# a short label ending in a colon, at the end of an item, before a list that starts again
+_GROUP_LABEL = re.compile(r"(?:^|(?<=[。；;，,\s]))([^。；;，,\s]{1,12}[：:])\s*$")
+# separators that end an item only because the next item follows (kept: 。)
+_ITEM_TRIM = re.compile(r"[\s；;，,、]+$")
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]*")
+_SHI_TAIL = re.compile(r"[ \t\u00a0\u3000]*[：:，,]?[ \t\u00a0\u3000]*")
+_LEADING_SPACE = re.compile(r"[ \t\u00a0\u3000]*")
+
+# a Chinese numeral followed by these is a quantity or a name, not an enumerator (一级、三重一大)
+_CN_BLOCKERS_AFTER_SHI = set("的")
+
+
+def _value(kind: str, m: re.Match[str]) -> tuple[int, tuple[int, ...]] | None:
+    g = m.group("n") if "n" in m.re.groupindex else None
+    if g is None and "m" in m.re.groupindex:
+        g = m.group("m")
+    c = m.group("c") if "c" in m.re.groupindex else None
+    if kind == "cn":
+        v = chinese_to_int(g or "")
+        return (v, (v,)) if v else None
+    if kind == "int":
+        v = int(g)  # type: ignore[arg-type]
+        return (v, (v,)) if v > 0 else None
+    if kind == "dotted":
+        parts = tuple(int(p) for p in re.split(r"[.．]", g or ""))
+        if parts[0] == 0 or any(p == 0 for p in parts[1:-1]):
+            return None
+        return parts[-1], parts
+    if kind == "circled":
+        v = _CIRCLED.index(c)  # type: ignore[arg-type]
+        return v + 1, (v + 1,)
+    if kind == "paren_digit":
+        v = ord(c) - 0x2474 + 1  # type: ignore[arg-type]
+        return v, (v,)
+    if kind == "dot_digit":
+        v = ord(c) - 0x2488 + 1  # type: ignore[arg-type]
+        return v, (v,)
+    if kind == "paren_ideo":
+        v = ord(c) - 0x3220 + 1  # type: ignore[arg-type]
+        return v, (v,)
+    if kind == "roman_u":
+        o = ord(c)  # type: ignore[arg-type]
+        v = (o - 0x2160 if o < 0x2170 else o - 0x2170) + 1
+        return v, (v,)
+    if kind == "roman":
+        v2 = _roman_value(g or "")
+        return (v2, (v2,)) if v2 else None
+    if kind == "latin":
+        v = ord((g or "a").lower()) - ord("a") + 1
+        return v, (v,)
+    return None
+
+
+def _match_at(text: str, pos: int) -> Enum | None:
+    """The enumerator starting exactly at ``pos`` (end is absolute in ``text``)."""
+    for style, rx, kind in _PATTERNS:
+        m = rx.match(text, pos)
+        if m is None:
+            continue
+        got = _value(kind, m)
+        if got is None:
+            continue
+        value, parts = got
+        end = m.end()
+        if style == "cn_shi":
+            nxt = text[end:end + 1]
+            if nxt in _CN_BLOCKERS_AFTER_SHI:
+                continue
+            end = _SHI_TAIL.match(text, end).end()  # type: ignore[union-attr]
+        else:
+            end = _TRAILING_SPACE.match(text, end).end()  # type: ignore[union-attr]
+        raw = text[pos:m.end()]
+        return Enum(style=style, value=value, parts=parts, raw=raw, end=end)
+    return None
+
+
+# characters whose presence right before a position rules out an enumerator starting there
+_CN_SET = frozenset(_CN_CHARS)
+_DIGITS = frozenset("0123456789.．")
+_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_SENTENCE_END = frozenset("。；;！!？?\n")
+_BREAKS = frozenset("。；;！!？?\n：:，,")
+
+
+def match_enumerator(text: str) -> Enum | None:
+    """The 公文 enumerator at the very start of ``text`` (after leading spaces), or None.
+
+    >>> match_enumerator("（一）指导思想").raw
+    '（一）'
+    >>> match_enumerator("1998年") is None
+    True
+    """
+    if not text:
+        return None
+    pos = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
+    if pos >= len(text):
+        return None
+    return _match_at(text, pos)
+
+
+# -- Splitting -----------------------------------------------------------------------------
+
+# styles whose candidates may start anywhere, even right after a Chinese character
+_FIRST_CHARS = re.compile(
+    r"[（(0-9一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾\u2460-\u2473\u2474-\u249b"
+    r"\u3220-\u3229\u3251-\u325f\u32b1-\u32bf\u2160-\u216b\u2170-\u217bA-Za-z]"
+)
+_OPEN_QUOTES = {"《": "》", "〔": "〕", "[": "]", "【": "】", "“": "”", "\"": "\""}
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    """Spans inside 《…》, 〔…〕, 【…】, “…” where no enumerator can start."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        close = _OPEN_QUOTES.get(text[i])
+        if close is not None:
+            j = text.find(close, i + 1)
+            if j != -1 and j - i <= 120:
+                spans.append((i, j))
+                i = j + 1
+                continue
+        i += 1
+    return spans
+
+
+def _candidates(text: str) -> list[tuple[int, Enum, bool]]:
+    """Every position where an enumerator could start: (pos, enum, strong).
+
+    ``strong`` means the position starts a line or follows a sentence end; other candidates
+    only count when they continue a sequence.
+    """
+    protected = _protected_spans(text)
+    out: list[tuple[int, Enum, bool]] = []
+    pi = 0
+    for m in _FIRST_CHARS.finditer(text):
+        pos = m.start()
+        while pi < len(protected) and protected[pi][1] < pos:
+            pi += 1
+        if pi < len(protected) and protected[pi][0] < pos <= protected[pi][1]:
+            continue
+        prev = text[pos - 1] if pos else ""
+        ch = text[pos]
+        # never start inside a number, a Chinese numeral or a Latin word
+        if prev and ch in "0123456789" and prev in _DIGITS:
+            continue
+        if prev and ch in _CN_SET and prev in _CN_SET:
+            continue
+        if prev and ch in _LATIN and (prev in _LATIN or prev in "0123456789"):
+            continue
+        if prev == "第" or prev == "附":  # 第1条 / 附件1: ordinals and references
+            continue
+        e = _match_at(text, pos)
+        if e is None:
+            continue
+        j = pos - 1
+        while j >= 0 and text[j] in " \t\u00a0\u3000":
+            j -= 1
+        strong = j < 0 or text[j] in _SENTENCE_END
+        if not strong and e.style in ("latin", "roman") and text[j] not in _BREAKS:
+            continue  # Latin letters inside prose are words, not list markers
+        out.append((pos, e, strong))
+    return out
+
+
+def _follows(prev: Enum, nxt: Enum) -> bool:
+    if prev.style != nxt.style:
+        return False
+    if prev.style == "dotted":
+        a, b = prev.parts, nxt.parts
+        if len(a) == len(b) and a[:-1] == b[:-1] and b[-1] == a[-1] + 1:
+            return True
+        # 1.2 → 2.1: the next top-level group starts again at .1
+        return len(b) >= 2 and b[0] == a[0] + 1 and all(p == 1 for p in b[1:]) and len(b) <= len(a)
+    return nxt.value == prev.value + 1
+
+
+def _chain(cands: list[tuple[int, Enum, bool]], start: int) -> list[tuple[int, Enum]]:
+    pos, first, _ = cands[start]
+    chain = [(pos, first)]
+    last = first
+    for p, e, _strong in cands[start + 1:]:
+        if _follows(last, e):
+            chain.append((p, e))
+            last = e
+    return chain
+
+
+def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
+    """Split a cell or paragraph into its numbered items.
+
+    Returns ``(enum, item_text, start)`` per item, where ``start`` is the offset of the item
+    (of its enumerator, when it has one) in ``text`` and ``enum.end`` is the absolute offset
+    of its content. Text before the first enumerator, if any, is an item with ``enum=None``.
+    A text is split only where its enumerators form a sequence (1,2,3… ①②③ 一是 二是 …,
+    1.1 1.2 …); otherwise it comes back as one item.
+    """
+    if not text or not text.strip():
+        return []
+    cands = _candidates(text)
+    best: list[tuple[int, Enum]] | None = None
+    for i, (pos, e, strong) in enumerate(cands):
+        # a sequence starts at 1, or anywhere if it opens the text (a list continued from
+        # the previous cell or page)
+        at_start = not text[:pos].strip()
+        first = e.value == 1 or (e.style == "dotted" and e.parts[-1] == 1)
+        if not at_start and not first:
+            continue
+        if not strong and not at_start and e.style in ("cn_shi", "latin", "roman"):
+            continue  # 统一是 / "a." inside prose: only trusted after a break
+        chain = _chain(cands, i)
+        if len(chain) < 2:
+            continue
+        if not _chain_ok(text, chain):
+            continue
+        best = chain
+        break
+    if best is None:
+        e = match_enumerator(text)
+        if e is not None:
+            return [(e, text[e.end:].strip(), _LEADING_SPACE.match(text).end())]  # type: ignore[union-attr]
+        return [(None, text.strip(), _LEADING_SPACE.match(text).end())]  # type: ignore[union-attr]
+    # "事前：1.… 2.… 事后：1.… 2.…": the same list style starting again at 1 is a new group
+    groups = [best]
+    idx = {pos: i for i, (pos, _, _) in enumerate(cands)}
+    i = idx[best[-1][0]] + 1
+    while i < len(cands):
+        pos, e, _ = cands[i]
+        if e.style == best[0][1].style and (e.value == 1 or (e.style == "dotted" and e.parts[-1] == 1)):
+            chain = _chain(cands, i)
+            if len(chain) >= 2 and _chain_ok(text, chain):
+                groups.append(chain)
+                i = idx[chain[-1][0]] + 1
+                continue
+        i += 1
+    flat = [item for g in groups for item in g]
+    starts = {g[0][0] for g in groups[1:]}
+    items: list[tuple[Enum | None, str, int]] = []
+    head = text[: flat[0][0]]
+    if head.strip():
+        items.append((None, head.strip(), _LEADING_SPACE.match(text).end()))  # type: ignore[union-attr]
+    for k, (pos, e) in enumerate(flat):
+        stop = flat[k + 1][0] if k + 1 < len(flat) else len(text)
+        body = text[e.end:stop]
+        label = None
+        if stop in starts:  # the tail before a new group is its label (事后：)
+            m = _GROUP_LABEL.search(body)
+            if m:
+                label = (m.group(1), e.end + m.start(1))
+                body = body[: m.start(1)]
+        items.append((e, _ITEM_TRIM.sub("", body).strip(), pos))
+        if label is not None:
+            items.append((None, label[0].strip(), label[1]))
+    return items
+
+
+def _chain_ok(text: str, chain: list[tuple[int, Enum]]) -> bool:
+    """Every item but the last must have content (rules out 一、二、三级 and 1、2、3号)."""
+    for k in range(len(chain) - 1):
+        pos, e = chain[k]
+        if not text[e.end:chain[k + 1][0]].strip(" \t\u3000，,、；;。"):
+            return False
+    return True

@@ -1,0 +1,99 @@
+"""Small text helpers shared by the extraction modules: compact keys and phrase lookup."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+_log = logging.getLogger(__name__)
+
+_WS = re.compile(r"\s+")
+# full-width brackets and separators folded to one spelling for comparisons only
+_FOLD = str.maketrans({
+    "（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")",
+    "[": "(", "]": ")", "／": "/", "：": ":", "﹙": "(", "﹚": ")",
+})
+_EDGE = re.compile(r"^[*※★☆·:：\s]+|[*※★☆·:：\s]+$")
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_RUN = re.compile(rf"^[{CJK}]+$")
+SENT_END = "。！？!?"
+_TRAIL_SEP = re.compile(r"[\s；;，,、]+$")
+
+
+def compact(text: str | None) -> str:
+    """``text`` without any whitespace (line breaks included)."""
+    return _WS.sub("", text or "")
+
+
+def key(text: str | None) -> str:
+    """The comparison form of a header or label: no whitespace, ASCII brackets, no edge marks."""
+    return _EDGE.sub("", compact(text).translate(_FOLD))
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK_RUN.match(text))
+
+
+def trim_item(text: str) -> str:
+    """Strip an item and the separators (；，、) that only ended it; 。 stays."""
+    return _TRAIL_SEP.sub("", (text or "").strip()).strip()
+
+
+class PhraseIndex:
+    """Look a text up in ``label → phrases``: an exact phrase first, then the longest one contained.
+
+    ``match`` returns ``(label, phrase, exact)`` or None. Phrases and texts are compared in their
+    :func:`key` form, so "风险\\n类别" finds 风险类别 and "单位（科室）" finds 单位(科室).
+    """
+
+    def __init__(self, terms: dict[str, list[str]], *, source: str = "") -> None:
+        self.source = source
+        self.exact: dict[str, str] = {}
+        self.phrases: list[tuple[str, str, str]] = []  # (key, label, phrase), longest first
+        for label, phrases in terms.items():
+            for p in phrases:
+                k = key(p)
+                if not k:
+                    continue
+                self.exact.setdefault(k, label)
+                self.phrases.append((k, label, p))
+        self.phrases.sort(key=lambda t: -len(t[0]))
+
+    def match(self, text: str | None, *, substring: bool = True) -> tuple[str, str, bool] | None:
+        k = key(text)
+        if not k:
+            return None
+        label = self.exact.get(k)
+        if label is not None:
+            return label, k, True
+        if not substring:
+            return None
+        for pk, plabel, _p in self.phrases:
+            if pk in k:
+                return plabel, pk, False
+        return None
+
+    def ends_with(self, text: str | None) -> tuple[str, str] | None:
+        """The label of the longest phrase ``text`` ends with (分管副局长 → 副局长's label)."""
+        k = key(text)
+        if not k:
+            return None
+        label = self.exact.get(k)
+        if label is not None:
+            return label, k
+        for pk, plabel, _p in self.phrases:
+            if k.endswith(pk):
+                return plabel, pk
+        return None
+
+    def labels(self) -> Iterable[str]:
+        return {lab for _k, lab, _p in self.phrases}
+
+
+def cached(ctx_cache: dict, name: str, build):  # type: ignore[no-untyped-def]
+    """``ctx.cache[name]``, built once per process by ``build()``."""
+    obj = ctx_cache.get(name)
+    if obj is None:
+        obj = ctx_cache[name] = build()
+    return obj

@@ -1,0 +1,113 @@
+"""Who owns and who answers for a risk: responsible names/roles, their rank, the unit of a title."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from pipeline.extract.common import CJK, PhraseIndex, compact
+from pipeline.lexicon import Lexicons
+from pipeline.model import Rank
+
+_log = logging.getLogger(__name__)
+
+RANKS = "ranks.yaml"
+RANK_BY_HEADER = "tables/responsible_columns.yaml"
+UNITS = "prose/units.yaml"
+
+_SEP = re.compile(r"[、，,/;；|]+")
+_NAME = re.compile(rf"^[{CJK}]{{2,3}}$")
+_YEAR = re.compile(r"(?:19|20)\d\d年")
+_UNIT_TAIL = re.compile(rf"[{CJK}A-Za-z0-9*＊()（）]+$")
+_JUNK_HEAD = re.compile(r"^(?:[—\-\d\s]+|[^\u4e00-\u9fff]*?(?=[XxＸ*＊]{2}))")
+
+
+class Owners:
+    def __init__(self, lex: Lexicons) -> None:
+        self.ranks = PhraseIndex(lex.terms(RANKS), source=RANKS)
+        self.by_header = PhraseIndex(lex.terms(RANK_BY_HEADER), source=RANK_BY_HEADER)
+        units = lex.terms(UNITS)
+        self.title_cut = sorted((compact(x) for x in units["title_cut"]), key=len, reverse=True)
+        self.suffixes = sorted((compact(x) for x in units["suffix"]), key=len, reverse=True)
+        self.departments = sorted((compact(x) for x in units["department"]), key=len, reverse=True)
+
+    # -- responsible ------------------------------------------------------------------------
+    def is_role(self, text: str) -> bool:
+        return self.ranks.ends_with(text) is not None
+
+    def split(self, text: str | None) -> list[str]:
+        """Names or roles in a responsible cell, as written: "徐千、李彬" → two; "科室\\n负责人" → one."""
+        out: list[str] = []
+        for part in _SEP.split(text or ""):
+            part = part.strip()
+            if not part:
+                continue
+            pieces = part.split()
+            if len(pieces) > 1:
+                joined = "".join(pieces)
+                all_roles = all(self.ranks.match(p, substring=False) for p in pieces)
+                all_names = all(_NAME.match(p) and not self.is_role(p) for p in pieces)
+                if not all_roles and not all_names and (self.is_role(joined) or len(joined) <= 6):
+                    out.append(joined)  # a word broken by a line wrap in a narrow cell
+                    continue
+                out.extend(pieces)
+                continue
+            out.append(part)
+        return [x for x in dict.fromkeys(out) if x and x not in ("无", "/", "-", "—")]
+
+    def rank(self, name: str, header: str | None = None) -> tuple[Rank | None, str | None]:
+        """``(rank, why)``: a role by the lexicon; a personal name by the column it came from."""
+        hit = self.ranks.ends_with(name)
+        if hit is not None:
+            return hit[0], f"{RANKS}#{hit[0]}:{hit[1]}"  # type: ignore[return-value]
+        if header and _NAME.match(compact(name)):
+            h = self.by_header.match(header)
+            if h is not None:
+                return h[0], f"{RANK_BY_HEADER}#{h[0]}:{h[1]}"  # type: ignore[return-value]
+        return None, None
+
+    # -- units --------------------------------------------------------------------------------
+    def is_unit(self, text: str) -> bool:
+        t = compact(text)
+        return 2 <= len(t) <= 40 and any(t.endswith(s) for s in self.suffixes) and bool(re.search(f"[{CJK}]", t))
+
+    def unit_from_title(self, title: str | None) -> str | None:
+        """The unit a title names before its subject ("X中心廉政风险点及防控措施" → X中心)."""
+        t = compact(title)
+        if not t:
+            return None
+        cut = len(t)
+        for phrase in self.title_cut:
+            i = t.find(phrase)
+            if 0 <= i < cut:
+                cut = i
+        y = _YEAR.search(t)
+        if y and y.start() < cut:
+            cut = y.start()
+        head = t[:cut]
+        m = _UNIT_TAIL.search(head)
+        if not m:
+            return None
+        head = _JUNK_HEAD.sub("", m.group(0))
+        head = re.sub(r"^(?:中共)?(?=.)", lambda mm: mm.group(0), head)
+        return head if self.is_unit(head) else None
+
+    def department_prefix(self, text: str) -> tuple[str, str] | None:
+        """Split "办公室部门固定资产管理" / "…办理采购人事科人员调动" into (department, rest).
+
+        The last department mention wins (flow-chart text runs the previous box into the title);
+        a one-character suffix (科/股/室) takes the two characters before it (人事科, 财务科).
+        """
+        t = compact(text)
+        multi = [d for d in self.departments if len(d) > 1]
+        single = [d for d in self.departments if len(d) == 1]
+        alts = [re.escape(d) for d in multi if len(d) >= 3]
+        alts += [rf"[{CJK}]{{2,4}}{re.escape(d)}" for d in multi if len(d) == 2]
+        alts += [rf"[{CJK}]{{2}}{re.escape(d)}" for d in single]
+        rx = re.compile("(?:" + "|".join(alts) + ")(?:部门)?")
+        best: tuple[str, str] | None = None
+        for m in rx.finditer(t):
+            rest = t[m.end():]
+            if len(rest) >= 2:
+                best = (re.sub(r"部门$", "", m.group(0)), rest)
+        return best

@@ -1,0 +1,396 @@
+"""Tables → logical rows: header detection by synonyms, column mapping, merged-cell continuation.
+
+The knowledge is in ``lexicons/tables/headers.yaml``; this module decides
+
+- which of the first rows is the header (≥ 2 cells naming distinct labels, at least one of them
+  a risk/measure/power-type label), combining a group header with the sub-headers beneath it;
+- which label each column carries (an exact phrase wins, then the longest phrase contained);
+- where one risk ends: a physical row whose 风险点 (and 序号) cell is covered by the merged
+  cell of the row above continues that risk (dev 06: three 风险描述 rows, one risk) — a value
+  that merely repeats in a new cell starts a new one (dev 90);
+- values through the *filled* view, so a 科室 or 责任领导 merged over many rows applies to each.
+
+Tables without a header that have the column count of the previous mapped table continue it
+(a table broken by a page or a section); two-column "label | value" forms are read as records.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipeline.enumerators import match_enumerator
+from pipeline.extract.common import PhraseIndex, compact, key
+from pipeline.lexicon import Lexicons
+from pipeline.model import Cell, Table
+
+_log = logging.getLogger(__name__)
+
+HEADERS = "tables/headers.yaml"
+HEADER_SCAN_ROWS = 5
+MAX_HEADER_CHARS = 24  # a header cell is a short label, never a sentence
+# labels that make a header row worth believing (seq/unit/remark alone are too common)
+CORE = frozenset({"risk", "manifestation", "measure", "level", "category", "power", "subpower",
+                  "responsible", "power_type", "basis"})
+# columns whose values group rows (department, leader …): forward-filled when a table carries
+# no merge information at all (flattened sources), never otherwise
+GROUPING = ("unit", "resp_unit", "post", "power", "responsible", "category", "subject")
+_NUMERIC = re.compile(r"^[\d.．、,，()（）\s]+$")
+
+
+@dataclass
+class ColumnMap:
+    """Label per column of one table (or of the table it continues)."""
+
+    labels: dict[int, str]
+    header_text: dict[int, str]
+    header_rows: tuple[int, ...]
+    n_cols: int
+    why: dict[int, str] = field(default_factory=dict)  # col → matched phrase
+    inherited: bool = False
+
+    def cols(self, label: str) -> list[int]:
+        return sorted(c for c, lab in self.labels.items() if lab == label)
+
+    def col(self, label: str) -> int | None:
+        cs = self.cols(label)
+        return cs[0] if cs else None
+
+    def has(self, *labels: str) -> bool:
+        return any(lab in self.labels.values() for lab in labels)
+
+    @property
+    def is_risk_table(self) -> bool:
+        return self.has("risk", "manifestation") and self.has(
+            "measure", "level", "category", "responsible", "resp_unit", "unit", "post", "power")
+
+    @property
+    def is_power_catalog(self) -> bool:
+        return self.has("power") and not self.has("risk", "manifestation", "measure")
+
+
+class HeaderIndex:
+    def __init__(self, lex: Lexicons) -> None:
+        self.index = PhraseIndex(lex.terms(HEADERS), source=HEADERS)
+
+    def label(self, text: str | None) -> tuple[str, str] | None:
+        k = key(text)
+        if not k or len(k) > MAX_HEADER_CHARS or _NUMERIC.match(k):
+            return None
+        hit = self.index.match(k)
+        if hit is None:
+            # 单位(科室) / 岗位(职权): the part before the bracket names the column
+            base = re.sub(r"\(.*?\)", "", k)
+            if base and base != k:
+                hit = self.index.match(base)
+        if hit is None:
+            return None
+        label, phrase, exact = hit
+        if not exact and len(phrase) == 1:
+            return None  # 序 inside a sentence-like cell is not a header
+        return label, phrase
+
+    def row_labels(self, table: Table, omap: list[list[Cell | None]], r: int) -> dict[int, tuple[str, str]]:
+        out: dict[int, tuple[str, str]] = {}
+        for c in range(table.n_cols):
+            cell = omap[r][c]
+            if cell is None:
+                continue
+            hit = self.label(cell.text)
+            if hit is not None:
+                out[c] = hit
+        return out
+
+
+def _score(labels: dict[int, tuple[str, str]]) -> int:
+    distinct = {lab for lab, _p in labels.values()}
+    if len(distinct) < 2 or not (distinct & CORE):
+        return 0
+    return len(distinct)
+
+
+def detect_header(table: Table, hx: HeaderIndex,
+                  is_level_word: Callable[[str], bool] | None = None) -> ColumnMap | None:
+    """The column map of ``table`` from its header row(s), or None if no row looks like one."""
+    if table.n_rows == 0 or table.n_cols < 2:
+        return None
+    omap = table.origin_map()
+    best: tuple[int, int, dict[int, tuple[str, str]]] | None = None  # (score, row, labels)
+    for r in range(min(HEADER_SCAN_ROWS, table.n_rows)):
+        labels = hx.row_labels(table, omap, r)
+        s = _score(labels)
+        if s and (best is None or s > best[0]):
+            best = (s, r, labels)
+    if best is None:
+        return None
+    _s, r, labels = best
+    rows = [r]
+    # a group header over sub-headers: the next row names the columns a cell above spans
+    # ("防控措施" over 前期预防/中期监控/后期处置, "风险等级" over 高/中/低 tick columns)
+    if r + 1 < table.n_rows:
+        sub_new = [(c, omap[r + 1][c]) for c in range(table.n_cols)
+                   if omap[r + 1][c] is not None and omap[r + 1][c].row == r + 1]  # type: ignore[union-attr]
+        grouped = {c for c in range(table.n_cols) if omap[r][c] is not None and omap[r][c].col_span > 1}  # type: ignore[union-attr]
+        if sub_new and grouped and not any(_NUMERIC.match(compact(cell.text) or "x") for _c, cell in sub_new if cell):
+            sub_labels: dict[int, tuple[str, str]] = {}
+            for c, cell in sub_new:
+                hit = hx.label(cell.text) if cell is not None else None
+                above = omap[r][c]
+                group_label = labels.get(above.col, ("", ""))[0] if above is not None else ""
+                if hit is not None:
+                    sub_labels[c] = hit
+                elif group_label == "level" and cell is not None and is_level_word and is_level_word(cell.text):
+                    sub_labels[c] = ("level_mark", compact(cell.text))
+            if sub_labels and (any(c in grouped for c in sub_labels) or len(sub_labels) * 2 >= len(sub_new)):
+                rows.append(r + 1)
+                labels.update(sub_labels)
+    # a label cell spanning several columns labels all of them
+    for c in range(table.n_cols):
+        if c in labels:
+            continue
+        for hr in rows:
+            cell = omap[hr][c]
+            if cell is not None and cell.col != c and cell.col in labels:
+                labels[c] = labels[cell.col]
+                break
+    header_text = {}
+    for c in range(table.n_cols):
+        parts = []
+        for hr in rows:
+            cell = omap[hr][c]
+            if cell is not None and compact(cell.text) and compact(cell.text) not in parts:
+                parts.append(compact(cell.text))
+        header_text[c] = "/".join(parts)
+    return ColumnMap(
+        labels={c: lab for c, (lab, _p) in labels.items()},
+        header_text=header_text,
+        header_rows=tuple(rows),
+        n_cols=table.n_cols,
+        why={c: p for c, (_lab, p) in labels.items()},
+    )
+
+
+@dataclass
+class LogicalRow:
+    """One risk (or one power of a catalog) spread over one or more physical rows."""
+
+    rows: list[int]
+    values: dict[str, str]  # label → filled value of the first physical row (first column)
+    columns: dict[int, str]  # col → filled value of the first physical row
+    name: str = ""
+    name_col: int | None = None
+    name_from: str = "risk"  # the label the name came from
+    manifestation: list[str] = field(default_factory=list)
+    measure_cells: list[tuple[str, Cell]] = field(default_factory=list)
+    extra: dict[int, list[str]] = field(default_factory=dict)  # responsible cols: new values on later rows
+    group: str | None = None
+    first_cell: Cell | None = None
+    continued_in: list[tuple[int, int]] = field(default_factory=list)  # (table, row) after a break
+    level_marks: list[str] = field(default_factory=list)  # 高/中/低 columns ticked in this row
+
+
+def _new(cell: Cell | None, r: int) -> bool:
+    return cell is not None and cell.row == r
+
+
+def _text(cell: Cell | None) -> str:
+    return (cell.text or "").strip() if cell is not None else ""
+
+
+def _is_repeat_header(table: Table, omap: list[list[Cell | None]], r: int, cmap: ColumnMap,
+                      hx: HeaderIndex) -> bool:
+    labels = hx.row_labels(table, omap, r)
+    if len(labels) < 2:
+        return False
+    same = sum(1 for c, (lab, _p) in labels.items() if cmap.labels.get(c) == lab)
+    return same >= max(2, int(0.6 * len(set(cmap.labels.values()))))
+
+
+def _group_label(table: Table, omap: list[list[Cell | None]], r: int, seq_col: int | None = None) -> str | None:
+    """A row that is one cell across the table ("一、办公室", or "一 | 办公室" beside the 序号):
+    the group the next rows belong to."""
+    new = {id(c): c for c in (omap[r][k] for k in range(table.n_cols))
+           if c is not None and c.row == r and _text(c)}
+    cells = [c for c in new.values() if c.col != seq_col or c.col_span > 1]
+    if len(cells) != 1:
+        return None
+    cell = cells[0]
+    others = table.n_cols - (1 if seq_col is not None and cell.col != seq_col else 0)
+    if cell.col_span >= max(2, others - 1) and not _NUMERIC.match(compact(cell.text)):
+        text = cell.text.strip()
+        e = match_enumerator(text)
+        return text[e.end:].strip() if e else text
+    return None
+
+
+def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow | None = None) -> list[LogicalRow]:
+    """The logical rows of a table under ``cmap`` (header rows, repeated headers and group rows
+    are skipped; group rows label the rows below them).
+
+    ``carry`` is the last row of the table this one continues: leading rows with no name and no
+    number of their own (a cell broken by a page) are added to it, not dropped.
+    """
+    omap = table.origin_map()
+    filled = table.grid(filled=True)
+    has_merges = any(c.row_span > 1 for c in table.cells)
+    start = (max(cmap.header_rows) + 1) if cmap.header_rows and not cmap.inherited else 0
+    name_col = cmap.col("risk")
+    name_from = "risk"
+    if name_col is None:
+        name_col = cmap.col("manifestation")
+        name_from = "manifestation"
+    if name_col is None and cmap.is_power_catalog:
+        name_col = cmap.col("power")
+        name_from = "power"
+    if name_col is None:
+        return []
+    seq_col = cmap.col("seq")
+    man_col = cmap.col("manifestation") if name_from == "risk" else None
+    measure_cols = cmap.cols("measure")
+    mark_cols = cmap.cols("level_mark")
+    resp_cols = cmap.cols("responsible")
+    fill_cols = [c for lab in GROUPING for c in cmap.cols(lab)] if not has_merges else []
+    last_fill: dict[int, str] = {}
+
+    rows: list[LogicalRow] = []
+    cur: LogicalRow | None = carry
+    group: str | None = carry.group if carry is not None else None
+    for r in range(start, table.n_rows):
+        if _is_repeat_header(table, omap, r, cmap, hx):
+            continue
+        g = _group_label(table, omap, r, seq_col)
+        if g is not None:
+            group, cur = g, None
+            continue
+        vals = list(filled[r])
+        for c in fill_cols:  # flattened sources: an empty grouping cell repeats the one above
+            if vals[c]:
+                last_fill[c] = vals[c]
+            elif c in last_fill:
+                vals[c] = last_fill[c]
+        ncell = omap[r][name_col]
+        name_here = _text(ncell) if _new(ncell, r) else ""
+        name_covered = ncell is not None and ncell.row < r
+        seq_cell = omap[r][seq_col] if seq_col is not None else None
+        seq_new = _new(seq_cell, r) and bool(_text(seq_cell))
+        seq_covered = seq_cell is not None and seq_cell.row < r
+        man_cell = omap[r][man_col] if man_col is not None else None
+        man_here = _text(man_cell) if _new(man_cell, r) else ""
+        measures_here = [(omap[r][c], c) for c in measure_cols if _new(omap[r][c], r) and _text(omap[r][c])]
+        anything = name_here or man_here or measures_here
+        continues = cur is not None and (
+            (name_covered and not seq_new)
+            or (not name_here and seq_covered)
+            or (not name_here and not seq_new and seq_col is not None and anything)
+            or (not name_here and seq_col is None and anything and not man_here)
+        )
+        if continues and cur is not None:
+            if cur is carry:
+                cur.continued_in.append((table.index, r))
+            else:
+                cur.rows.append(r)
+            if man_here:
+                cur.manifestation.append(man_here)
+            elif name_from == "manifestation" and name_here:
+                cur.name = f"{cur.name}\n{name_here}"
+            for cell, _c in measures_here:
+                if cell is not None and all(cell is not x for _t, x in cur.measure_cells):
+                    cur.measure_cells.append((cell.text, cell))
+            for c in resp_cols:
+                cell = omap[r][c]
+                if _new(cell, r) and _text(cell):
+                    cur.extra.setdefault(c, []).append(_text(cell))
+            continue
+        name, nfrom, ncol = name_here, name_from, name_col
+        if not name and name_covered and seq_new:
+            name = _text(ncell)  # a merged name over rows that number separate risks
+        manifestation = [man_here] if man_here else []
+        if not name and man_here and seq_new:
+            # only the description is filled in: its text is the risk's name (dev 04/90)
+            name, nfrom, ncol, manifestation = man_here, "manifestation", man_col, []
+        if not name:
+            if anything:
+                _log.debug("table %d row %d: content without a risk name skipped", table.index, r)
+            cur = None
+            continue
+        cur = LogicalRow(
+            rows=[r],
+            values={},
+            columns={c: vals[c] for c in range(table.n_cols)},
+            name=name,
+            name_col=ncol,
+            name_from=nfrom,
+            manifestation=manifestation,
+            measure_cells=[(cell.text, cell) for cell, _c in measures_here if cell is not None],
+            group=group,
+            first_cell=ncell,
+        )
+        for c, lab in sorted(cmap.labels.items()):
+            v = (vals[c] or "").strip()
+            if v and lab not in cur.values:
+                cur.values[lab] = v
+        for c in mark_cols:  # a ticked 高/中/低 column names the level
+            if _new(omap[r][c], r) and _text(omap[r][c]):
+                cur.level_marks.append(cmap.header_text.get(c, "").split("/")[-1])
+        rows.append(cur)
+    return rows
+
+
+# -- key-value forms ----------------------------------------------------------------------
+
+KV_LABELS = ("risk", "manifestation", "measure", "level", "category", "responsible", "resp_unit",
+             "unit", "post", "power")
+
+
+def read_key_value(table: Table, hx: HeaderIndex) -> list[LogicalRow]:
+    """A form whose rows are "label | value" (风险点 | …, 防控措施 | …): one record per 风险点.
+
+    Pairs may sit side by side (label | value | label | value). A new 风险点 label starts a new
+    record; other labels fill the current one.
+    """
+    omap = table.origin_map()
+    pairs: list[tuple[str, str, Cell, int]] = []
+    for r in range(table.n_rows):
+        seen: set[int] = set()
+        for c in range(table.n_cols - 1):
+            cell = omap[r][c]
+            if cell is None or id(cell) in seen or cell.row != r:
+                continue
+            seen.add(id(cell))
+            hit = hx.label(cell.text)
+            if hit is None or hit[0] not in KV_LABELS:
+                continue
+            nxt_c = cell.col + cell.col_span
+            if nxt_c >= table.n_cols:
+                continue
+            val = omap[r][nxt_c]
+            if val is None or hx.label(val.text) is not None:
+                continue
+            pairs.append((hit[0], (val.text or "").strip(), val, r))
+    labels = {p[0] for p in pairs}
+    if "risk" not in labels or not labels & {"measure", "level", "responsible"}:
+        return []
+    out: list[LogicalRow] = []
+    context: dict[str, str] = {}
+    cur: LogicalRow | None = None
+    for lab, val, cell, r in pairs:
+        if lab == "risk":
+            cur = LogicalRow(rows=[r], values=dict(context), columns={}, name=val, name_col=cell.col,
+                             first_cell=cell)
+            out.append(cur)
+        elif cur is None:
+            if val:
+                context[lab] = val
+        elif lab == "manifestation":
+            if val:
+                cur.manifestation.append(val)
+        elif lab == "measure":
+            cur.measure_cells.append((val, cell))
+            cur.rows.append(r)
+        elif val:
+            cur.values.setdefault(lab, val)
+            if lab == "responsible":
+                cur.columns[cell.col] = val
+    return [x for x in out if x.name]

@@ -1,0 +1,671 @@
+"""The responsibility graph: unit → department → post → power → risk → measure, plus the people answering.
+
+Build it from checked documents (:func:`pipeline.checks.run_checks` sets the risk states and
+findings the graph shows), query it with small pure functions, export it as GraphML, GEXF,
+node-link JSON, DOT or an SVG picture laid out here (no Graphviz needed).
+
+Nodes have stable string IDs (``unit:…``, ``dept:…``, ``risk:R-…``) and a ``kind``; edges have a
+``relation``: has_department, has_post, exercises, has_risk, mitigated_by, responsible_for,
+supervises. Risks carry ``state`` and ``level``; every node that a finding concerns carries
+``findings`` (rule codes) and ``finding_messages``. Units, departments, posts and powers carry
+``status``: ``red`` when a high risk below them is uncovered or has no owner, ``yellow`` for any
+other gap, ``green`` otherwise (``status_zh`` 红/黄/绿).
+
+>>> G = build_graph(_demo_docs())
+>>> sorted({d["kind"] for _, d in G.nodes(data=True)})
+['department', 'measure', 'person', 'risk', 'unit']
+>>> G.nodes["dept:folder:demo/财务科"]["status"]
+'red'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+from pipeline.model import Document, Finding, Risk
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+_log = logging.getLogger(__name__)
+
+__all__ = [
+    "build_graph", "uncovered_risks", "risks_of_owner", "departments_by_gaps",
+    "to_graphml", "to_gexf", "to_json", "to_dot", "to_svg", "write_graph", "FORMATS",
+]
+
+FORMATS = ("svg", "graphml", "gexf", "json", "dot")
+NO_DEPT = "（未注明科室）"
+_GAP_STATES = ("uncovered", "owner_missing", "generic_only", "undecidable", "unchecked")
+_STATUS_ZH = {"red": "红", "yellow": "黄", "green": "绿"}
+
+
+# -- building -------------------------------------------------------------------------------------
+
+def _ranks_by_name(doc: Document) -> dict[str, str]:
+    return {r.name: r.rank for r in doc.responsibles if r.rank}
+
+
+def _person_ranks(doc: Document, risk: Risk, known: dict[str, str]) -> list[tuple[str, str | None]]:
+    names = [n.strip() for n in risk.responsible if n.strip()]
+    parallel = len(risk.responsible_ranks) == len(risk.responsible)
+    out = []
+    for i, n in enumerate(names):
+        rank = known.get(n) or (risk.responsible_ranks[i] if parallel and i < len(risk.responsible_ranks) else None)
+        out.append((n, rank))
+    return out
+
+
+def _dept_and_post(risk: Risk) -> tuple[str, str | None]:
+    dept = (risk.department or "").strip()
+    post = (risk.post or "").strip() or None
+    owner = (risk.owner or "").strip()
+    if not dept and owner and owner != post:
+        dept = owner
+    if post == dept:
+        post = None
+    return dept or NO_DEPT, post
+
+
+def _attach(G: nx.DiGraph, node: str, findings: list[Finding]) -> None:
+    if not findings:
+        return
+    data = G.nodes[node]
+    data.setdefault("findings", []).extend(f.rule for f in findings)
+    data.setdefault("finding_messages", []).extend(f.message for f in findings)
+
+
+def build_graph(docs: Iterable[Document], by: str = "auto") -> nx.DiGraph:
+    """The graph of a batch of checked documents, one unit subtree per unit (see :mod:`pipeline.units`).
+
+    Renderings of one submission (``x.docx`` and ``x.pdf``) are drawn once.
+    """
+    import networkx as nx
+
+    from pipeline.units import distinct_submissions, units
+
+    G = nx.DiGraph(name="lianfang")
+    for unit in units(list(docs), by):
+        _add_unit(G, unit.key, unit.name, distinct_submissions(unit.docs))
+    _roll_up(G)
+    return G
+
+
+def _add_unit(G: nx.DiGraph, key: str, name: str, docs: list[Document]) -> None:
+    u = f"unit:{key}"
+    G.add_node(u, kind="unit", name=name, label=name, unit=key,
+               files=[d.source.path for d in docs])
+    by_ref: dict[str, list[Finding]] = {}
+    for d in docs:
+        for f in d.findings:
+            if f.refs:
+                for ref in f.refs:
+                    by_ref.setdefault(ref, []).append(f)
+            else:
+                _attach(G, u, [f])  # findings about a whole submission sit on its unit
+    power_names = {p.id: p.name for d in docs for p in d.powers}
+    used_powers: set[str] = set()
+    for d in docs:
+        known = _ranks_by_name(d)
+        measures = {m.id: m for m in d.measures}
+        for r in d.risks:
+            dept, post = _dept_and_post(r)
+            dn = f"dept:{key}/{dept}"
+            if dn not in G:
+                G.add_node(dn, kind="department", name=dept, label=dept, unit=key)
+                G.add_edge(u, dn, relation="has_department")
+            parent = dn
+            if post:
+                pn = f"post:{key}/{dept}/{post}"
+                if pn not in G:
+                    G.add_node(pn, kind="post", name=post, label=post, unit=key)
+                    G.add_edge(dn, pn, relation="has_post")
+                parent = pn
+            if r.power:
+                pw = f"power:{r.power}"
+                if pw not in G:
+                    pname = power_names.get(r.power, r.power)
+                    G.add_node(pw, kind="power", name=pname, label=pname, unit=key, ref=r.power)
+                    _attach(G, pw, by_ref.get(r.power, []))
+                if not G.has_edge(parent, pw) and not any(
+                        G.edges[p, pw]["relation"] == "exercises" for p in G.predecessors(pw)):
+                    G.add_edge(parent, pw, relation="exercises")
+                used_powers.add(r.power)
+                parent = pw
+            rn = f"risk:{r.id}"
+            G.add_node(rn, kind="risk", name=r.name, label=r.name, unit=key, ref=r.id,
+                       manifestation=r.manifestation or "", level=r.level or "", level_raw=r.level_raw or "",
+                       category=r.category or "", state=r.state or "unchecked", file=d.source.path,
+                       loc=_loc_text(r.loc.model_dump(exclude_none=True)))
+            _attach(G, rn, by_ref.get(r.id, []))
+            G.add_edge(parent, rn, relation="has_risk")
+            for mid in r.measures:
+                m = measures.get(mid)
+                if m is None or not m.text.strip():
+                    continue
+                mn = f"measure:{m.id}"
+                G.add_node(mn, kind="measure", name=m.text, label=m.text, unit=key, ref=m.id,
+                           defense_line=m.defense_line or "", generic=bool(m.generic))
+                _attach(G, mn, by_ref.get(m.id, []))
+                G.add_edge(rn, mn, relation="mitigated_by")
+            for person, rank in _person_ranks(d, r, known):
+                pn = f"person:{key}/{person}"
+                if pn not in G:
+                    G.add_node(pn, kind="person", name=person, label=person, unit=key, rank=rank or "")
+                G.add_edge(pn, rn, relation="supervises" if rank == "supervisor" else "responsible_for")
+    # listed powers no risk refers to: the LF106 gaps, hung under the unit
+    for d in docs:
+        if d.kind != "power_catalog":
+            continue
+        for p in d.powers:
+            if p.id in used_powers:
+                continue
+            pw = f"power:{p.id}"
+            G.add_node(pw, kind="power", name=p.name, label=p.name, unit=key, ref=p.id, file=d.source.path)
+            _attach(G, pw, by_ref.get(p.id, []))
+            G.add_edge(u, pw, relation="exercises")
+
+
+def _loc_text(loc: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in loc.items() if k != "file")
+
+
+def _roll_up(G: nx.DiGraph) -> None:
+    """Worst state from the risks up: red (a high risk uncovered or unowned) > yellow (any gap) > green."""
+    import networkx as nx
+
+    order = list(nx.topological_sort(G.subgraph(n for n, d in G.nodes(data=True) if d["kind"] != "person")))
+    rank = {"green": 0, "yellow": 1, "red": 2}
+    status: dict[str, str] = {}
+    for n in reversed(order):
+        d = G.nodes[n]
+        s = "green"
+        if d["kind"] == "risk":
+            if d["state"] in ("uncovered", "owner_missing") and d["level"] == "high":
+                s = "red"
+            elif d["state"] != "covered" or _has_gap_findings(d):
+                s = "yellow"
+        elif d["kind"] == "measure":
+            s = "yellow" if _has_gap_findings(d) else "green"
+        else:
+            if d["kind"] in ("power", "unit") and _has_gap_findings(d):
+                s = "yellow"
+            for c in G.successors(n):
+                if G.nodes[c]["kind"] == "person":
+                    continue
+                if rank[status.get(c, "green")] > rank[s]:
+                    s = status[c]
+        status[n] = s
+        if d["kind"] in ("unit", "department", "post", "power"):
+            d["status"] = s
+            d["status_zh"] = _STATUS_ZH[s]
+
+
+def _has_gap_findings(data: dict[str, Any]) -> bool:
+    return bool(data.get("findings"))
+
+
+# -- queries --------------------------------------------------------------------------------------
+
+def uncovered_risks(G: nx.DiGraph, unit: str | None = None) -> list[str]:
+    """Risk nodes without any countermeasure, optionally of one unit (its key or name).
+
+    >>> G = build_graph(_demo_docs())
+    >>> [G.nodes[n]["name"] for n in uncovered_risks(G)]
+    ['违规报销']
+    >>> uncovered_risks(G, unit="另一个单位")
+    []
+    """
+    out = []
+    for n, d in G.nodes(data=True):
+        if d["kind"] != "risk" or d["state"] != "uncovered":
+            continue
+        if unit is not None and unit != d["unit"] and unit != G.nodes[f"unit:{d['unit']}"]["name"]:
+            continue
+        out.append(n)
+    return out
+
+
+def risks_of_owner(G: nx.DiGraph, name: str) -> list[str]:
+    """Risk nodes a person, role, department or post called ``name`` answers for.
+
+    >>> G = build_graph(_demo_docs())
+    >>> [G.nodes[n]["name"] for n in risks_of_owner(G, "分管副局长")]
+    ['公车私用']
+    >>> sorted(G.nodes[n]["name"] for n in risks_of_owner(G, "财务科"))
+    ['违规报销']
+    """
+    import networkx as nx
+
+    out: list[str] = []
+    for n, d in G.nodes(data=True):
+        if d.get("name") != name:
+            continue
+        if d["kind"] == "person":
+            out.extend(r for r in G.successors(n))
+        elif d["kind"] in ("unit", "department", "post", "power"):
+            out.extend(r for r in nx.descendants(G, n) if G.nodes[r]["kind"] == "risk")
+    return list(dict.fromkeys(out))
+
+
+def departments_by_gaps(G: nx.DiGraph) -> list[tuple[str, int]]:
+    """Departments with the number of risks below them that are not covered, most gaps first.
+
+    >>> G = build_graph(_demo_docs())
+    >>> [(G.nodes[n]["name"], k) for n, k in departments_by_gaps(G)]
+    [('财务科', 1), ('办公室', 0)]
+    """
+    import networkx as nx
+
+    out = []
+    for n, d in G.nodes(data=True):
+        if d["kind"] != "department":
+            continue
+        gaps = sum(1 for r in nx.descendants(G, n)
+                   if G.nodes[r]["kind"] == "risk" and G.nodes[r]["state"] != "covered")
+        out.append((n, gaps))
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+# -- exports: GraphML, GEXF, JSON, DOT ----------------------------------------------------------
+
+def _scalar_copy(G: nx.DiGraph) -> nx.DiGraph:
+    """A copy whose attributes are all scalars (lists as JSON text, None dropped), as XML writers need."""
+    H = G.__class__()
+    H.graph.update({k: v for k, v in G.graph.items() if isinstance(v, (str, int, float, bool))})
+
+    def conv(data: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in data.items():
+            if v is None:
+                continue
+            if isinstance(v, (list, tuple, dict)):
+                out[k] = json.dumps(v, ensure_ascii=False)
+            elif isinstance(v, (str, int, float, bool)):
+                out[k] = v
+            else:
+                out[k] = str(v)
+        return out
+
+    for n, d in G.nodes(data=True):
+        H.add_node(n, **conv(d))
+    for a, b, d in G.edges(data=True):
+        H.add_edge(a, b, **conv(d))
+    return H
+
+
+def to_graphml(G: nx.DiGraph, path: str | Path) -> None:
+    import networkx as nx
+
+    nx.write_graphml(_scalar_copy(G), str(path), encoding="utf-8")
+
+
+def to_gexf(G: nx.DiGraph, path: str | Path) -> None:
+    import networkx as nx
+
+    nx.write_gexf(_scalar_copy(G), str(path), encoding="utf-8")
+
+
+def to_json(G: nx.DiGraph) -> dict[str, Any]:
+    """Node-link JSON (``{"nodes": […], "edges": […]}``), lists kept as lists."""
+    import networkx as nx
+
+    return nx.node_link_data(G, edges="edges")
+
+
+def _dot_str(s: object) -> str:
+    text = str(s).replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "\\n")
+    return f'"{text}"'
+
+
+_STATE_FILL = {"uncovered": "#f4b6b6", "owner_missing": "#fbd3a5", "generic_only": "#fbeea0",
+               "covered": "#c8e6c0", "undecidable": "#d9d9d9", "unchecked": "#eeeeee"}
+_STATUS_FILL = {"red": "#f4b6b6", "yellow": "#fbeea0", "green": "#c8e6c0"}
+
+
+def to_dot(G: nx.DiGraph) -> str:
+    """Graphviz DOT text (left to right; risks coloured by state, containers by status)."""
+    lines = [
+        "digraph lianfang {",
+        '  graph [rankdir=LR, fontname="Noto Sans CJK SC", charset="UTF-8"];',
+        '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Noto Sans CJK SC"];',
+        '  edge [color="#888888", fontsize=9];',
+    ]
+    for n, d in G.nodes(data=True):
+        label = _truncate(str(d.get("label", n)), 24 * 12, 12)
+        fill = _STATE_FILL.get(d.get("state", ""), _STATUS_FILL.get(d.get("status", ""), "#ffffff"))
+        attrs = {"label": label, "fillcolor": fill, "tooltip": d.get("name", ""), "kind": d["kind"]}
+        if d["kind"] == "person":
+            attrs["shape"] = "ellipse"
+        for k in ("state", "level", "status", "rank"):
+            if d.get(k):
+                attrs[k] = d[k]
+        if d.get("findings"):
+            attrs["findings"] = ",".join(d["findings"])
+        body = ", ".join(f"{k}={_dot_str(v)}" for k, v in attrs.items())
+        lines.append(f"  {_dot_str(n)} [{body}];")
+    for a, b, d in G.edges(data=True):
+        lines.append(f"  {_dot_str(a)} -> {_dot_str(b)} [relation={_dot_str(d['relation'])}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# -- SVG ------------------------------------------------------------------------------------------
+
+FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', 'SimSun', sans-serif"
+_STATE_COLOUR = {"uncovered": "#d62728", "owner_missing": "#ff7f0e", "generic_only": "#e6b800",
+                 "covered": "#2ca02c", "undecidable": "#8c8c8c", "unchecked": "#bbbbbb"}
+_STATE_ZH = {"uncovered": "无防控措施", "owner_missing": "无责任人", "generic_only": "措施空泛",
+             "covered": "已覆盖", "undecidable": "无法判断", "unchecked": "未检查"}
+_STATUS_COLOUR = {"red": "#d62728", "yellow": "#e6b800", "green": "#2ca02c"}
+_LEVEL_ZH = {"high": "高", "medium": "中", "low": "低"}
+_LINE_ZH = (("prevention", "防"), ("monitoring", "控"), ("disposal", "处"))
+_LINE_COLOUR = {"prevention": "#1f77b4", "monitoring": "#9467bd", "disposal": "#8c564b"}
+_ROW = 24
+_FS = 12
+_COLS = {"unit": 150, "department": 130, "post": 150, "power": 170, "risk": 320, "measures": 360,
+         "people": 170}
+_HEADER = {"unit": "单位", "department": "科室/部门", "post": "岗位", "power": "职权", "risk": "风险点（等级）",
+           "measures": "防控措施（防·控·处 三道防线）", "people": "责任人"}
+
+
+def _text_width(s: str, size: float = _FS) -> float:
+    return sum(size if ord(c) > 0x2E7F else size * 0.6 for c in s)
+
+
+def _truncate(s: str, width: float, size: float = _FS) -> str:
+    s = " ".join(s.split())
+    if _text_width(s, size) <= width:
+        return s
+    out, w = "", _text_width("…", size)
+    for c in s:
+        cw = size if ord(c) > 0x2E7F else size * 0.6
+        if w + cw > width:
+            break
+        out += c
+        w += cw
+    return out + "…"
+
+
+def _t(x: float, y: float, text: str, *, size: float = _FS, fill: str = "#222", weight: str = "normal",
+       anchor: str = "start", style: str = "") -> str:
+    extra = f' font-style="{style}"' if style else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" font-weight="{weight}" '
+            f'text-anchor="{anchor}"{extra}>{escape(text)}</text>')
+
+
+def _tip(text: str) -> str:
+    return f"<title>{escape(text)}</title>"
+
+
+def _children(G: nx.DiGraph, n: str) -> list[str]:
+    return [c for c in G.successors(n) if G.nodes[c]["kind"] not in ("person", "measure")]
+
+
+def _layout_rows(G: nx.DiGraph, unit: str) -> list[list[str]]:
+    """One row per risk (or per risk-less power), each row the path of container nodes above it."""
+    rows: list[list[str]] = []
+
+    def walk(n: str, path: list[str]) -> None:
+        kids = _children(G, n)
+        here = [*path, n]
+        if G.nodes[n]["kind"] == "risk" or not kids:
+            rows.append(here)
+            return
+        # within a container: direct risks first, then deeper containers, in insertion order
+        for c in sorted(kids, key=lambda c: G.nodes[c]["kind"] != "risk"):
+            walk(c, here)
+
+    walk(unit, [])
+    return rows
+
+
+def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
+    """A picture of the graph: one row per risk point, left to right unit → … → measures → people.
+
+    Gaps are coloured (no measure red, no owner orange, boilerplate yellow, covered green); long
+    labels are cut with the full text in a tooltip; every text is XML-escaped.
+    """
+    kinds = {d["kind"] for _, d in G.nodes(data=True)}
+    cols = ["unit", "department"] + [k for k in ("post", "power") if k in kinds] + ["risk", "measures", "people"]
+    xs: dict[str, float] = {}
+    x = 16.0
+    for c in cols:
+        xs[c] = x
+        x += _COLS[c] + 18
+    width = x
+    units = [n for n, d in G.nodes(data=True) if d["kind"] == "unit"]
+    body: list[str] = []
+    y = 0.0
+    head_h = 118.0
+    y = head_h
+    for h in cols:
+        body.append(_t(xs[h] + 4, y - 8, _HEADER[h], size=12, fill="#555", weight="bold"))
+    body.append(f'<line x1="16" y1="{y - 2:.1f}" x2="{width - 16:.1f}" y2="{y - 2:.1f}" stroke="#999"/>')
+    counts = {s: 0 for s in _STATE_COLOUR}
+    high_red = 0
+    for u in units:
+        rows = _layout_rows(G, u)
+        top = y + 6
+        spans: dict[str, list[int]] = {}
+        for i, path in enumerate(rows):
+            for n in path:
+                spans.setdefault(n, [i, i])[1] = i
+        row_y = [top + i * _ROW for i in range(len(rows))]
+        # zebra stripes help follow a row across the page
+        for i, ry in enumerate(row_y):
+            if i % 2:
+                body.append(f'<rect x="{xs["risk"] - 4:.1f}" y="{ry:.1f}" width="{width - xs["risk"] - 12:.1f}" '
+                            f'height="{_ROW}" fill="#f6f6f6"/>')
+        # container boxes, spanning their rows
+        for n, (a, b) in spans.items():
+            d = G.nodes[n]
+            if d["kind"] not in ("unit", "department", "post", "power"):
+                continue
+            col = d["kind"]
+            bx, by_ = xs[col], row_y[a] + 2
+            bh = (b - a + 1) * _ROW - 4
+            st = d.get("status", "green")
+            tip = f"{d['name']}（{_STATUS_ZH.get(st, '')}）"
+            if d.get("finding_messages"):
+                tip += "\n" + "\n".join(d["finding_messages"])
+            body.append(f"<g>{_tip(tip)}"
+                        f'<rect x="{bx:.1f}" y="{by_:.1f}" width="{_COLS[col]}" height="{bh:.1f}" rx="4" '
+                        f'fill="#ffffff" stroke="{_STATUS_COLOUR.get(st, "#999")}" stroke-width="1.2"/>'
+                        f'<rect x="{bx:.1f}" y="{by_:.1f}" width="5" height="{bh:.1f}" '
+                        f'fill="{_STATUS_COLOUR.get(st, "#999")}"/>')
+            lines = [_truncate(d["name"], _COLS[col] - 14)]
+            body.append(_t(bx + 10, by_ + 15, lines[0], weight="bold" if col == "unit" else "normal"))
+            if col in ("unit", "department") and b - a >= 2:
+                risks = [r for r in spans if G.nodes[r]["kind"] == "risk" and spans[r][0] >= a and spans[r][1] <= b]
+                gaps = sum(1 for r in risks if G.nodes[r]["state"] != "covered")
+                body.append(_t(bx + 10, by_ + 31, f"状态：{_STATUS_ZH.get(st, '')}", size=11,
+                               fill=_STATUS_COLOUR.get(st, "#999")))
+                body.append(_t(bx + 10, by_ + 46, f"风险点{len(risks)}个，缺口{gaps}个", size=11, fill="#555"))
+            body.append("</g>")
+            # connectors to children: a horizontal line at each child's middle row
+            for c in _children(G, n):
+                if c not in spans:
+                    continue
+                ca, cb = spans[c]
+                cy = (row_y[ca] + row_y[cb]) / 2 + _ROW / 2
+                ccol = G.nodes[c]["kind"]
+                body.append(f'<line x1="{bx + _COLS[col]:.1f}" y1="{cy:.1f}" x2="{xs[ccol]:.1f}" y2="{cy:.1f}" '
+                            f'stroke="#c0c0c0" stroke-width="0.8"/>')
+        # one row per risk
+        for i, path in enumerate(rows):
+            leaf = path[-1]
+            d = G.nodes[leaf]
+            ry = row_y[i]
+            if d["kind"] != "risk":
+                if d["kind"] == "power":
+                    body.append(_t(xs["risk"] + 6, ry + 16, "✗ 未查找风险点（LF106）", fill="#d62728", weight="bold"))
+                elif d["kind"] == "unit":
+                    n_find = len(d.get("findings", []))
+                    body.append(_t(xs["risk"] + 6, ry + 16, f"（无风险点；{n_find} 条文件级问题，见悬停提示）",
+                                   fill="#777"))
+                continue
+            body.append(_risk_row(G, leaf, d, xs, ry))
+            counts[d["state"]] = counts.get(d["state"], 0) + 1
+            if d["state"] in ("uncovered", "owner_missing") and d["level"] == "high":
+                high_red += 1
+        y = top + len(rows) * _ROW + 18
+        body.append(f'<line x1="16" y1="{y - 9:.1f}" x2="{width - 16:.1f}" y2="{y - 9:.1f}" stroke="#ddd"/>')
+    height = y + 12
+    total = sum(counts.values())
+    head = _svg_head(title or _title(G, units), total, counts, high_red, width)
+    return "\n".join([
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{FONT}">',
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
+        *head, *body, "</svg>",
+    ]) + "\n"
+
+
+def _title(G: nx.DiGraph, units: list[str]) -> str:
+    names = [G.nodes[u]["name"] for u in units]
+    return "廉政风险防控责任图：" + ("、".join(names[:3]) + (f" 等{len(names)}个单位" if len(names) > 3 else ""))
+
+
+def _svg_head(title: str, total: int, counts: dict[str, int], high_red: int, width: float) -> list[str]:
+    out = [_t(16, 28, _truncate(title, width - 40, 18), size=18, weight="bold")]
+    parts = [f"风险点 {total} 个"] + [f"{_STATE_ZH[s]} {counts.get(s, 0)}" for s in
+                                   ("uncovered", "owner_missing", "generic_only", "undecidable", "covered")]
+    summary = "；".join(parts) + (f"；其中高风险缺口 {high_red} 个" if high_red else "")
+    out.append(_t(16, 50, summary, size=13, fill="#d62728" if counts.get("uncovered") else "#333"))
+    # legend: risk states, then the roll-up colours of containers
+    lx = 16.0
+    for s in ("uncovered", "owner_missing", "generic_only", "undecidable", "covered"):
+        out.append(f'<rect x="{lx:.1f}" y="62" width="14" height="14" rx="2" fill="{_STATE_COLOUR[s]}"/>')
+        out.append(_t(lx + 19, 74, _STATE_ZH[s], size=12))
+        lx += 30 + _text_width(_STATE_ZH[s]) + 12
+    lx += 16
+    out.append(_t(lx, 74, "科室/单位状态：", size=12, fill="#555"))
+    lx += _text_width("科室/单位状态：") + 4
+    for s, label in (("red", "红：高风险缺措施或缺责任人"), ("yellow", "黄：其他缺口"), ("green", "绿：无缺口")):
+        out.append(f'<rect x="{lx:.1f}" y="62" width="5" height="14" fill="{_STATUS_COLOUR[s]}"/>')
+        out.append(_t(lx + 9, 74, label, size=12))
+        lx += 9 + _text_width(label) + 14
+    lx += 12
+    for line, _ch in _LINE_ZH:
+        out.append(f'<rect x="{lx:.1f}" y="64" width="10" height="10" fill="{_LINE_COLOUR[line]}"/>')
+        out.append(_t(lx + 13, 74, {"prevention": "前期预防", "monitoring": "中期监控", "disposal": "后期处置"}[line],
+                      size=11, fill="#555"))
+        lx += 13 + _text_width("前期预防", 11) + 10
+    return out
+
+
+def _risk_row(G: nx.DiGraph, n: str, d: dict[str, Any], xs: dict[str, float], ry: float) -> str:
+    state = d["state"]
+    colour = _STATE_COLOUR.get(state, "#bbb")
+    lvl = _LEVEL_ZH.get(d["level"], "")
+    name = d["name"]
+    tip = [f"风险点：{name}"]
+    if d.get("manifestation"):
+        tip.append(f"表现形式：{d['manifestation']}")
+    tip.append(f"等级：{d.get('level_raw') or lvl or '未定级'}　状态：{_STATE_ZH.get(state, state)}")
+    tip.append(f"位置：{Path(d.get('file', '')).name} {d.get('loc', '')}")
+    tip.extend(d.get("finding_messages", []))
+    w = _COLS["risk"]
+    parts = [f"<g>{_tip(chr(10).join(tip))}",
+             f'<rect x="{xs["risk"]:.1f}" y="{ry + 2:.1f}" width="{w}" height="{_ROW - 4}" rx="3" '
+             f'fill="{_STATE_FILL.get(state, "#eee")}" stroke="{colour}" stroke-width="1"/>',
+             f'<rect x="{xs["risk"]:.1f}" y="{ry + 2:.1f}" width="6" height="{_ROW - 4}" fill="{colour}"/>']
+    bx = xs["risk"] + 10
+    if lvl:
+        parts.append(f'<rect x="{bx:.1f}" y="{ry + 5:.1f}" width="16" height="{_ROW - 10}" rx="2" '
+                     f'fill="{"#d62728" if d["level"] == "high" else "#ffffff"}" stroke="#666" stroke-width="0.6"/>')
+        parts.append(_t(bx + 8, ry + 16.5, lvl, size=11, anchor="middle",
+                        fill="#ffffff" if d["level"] == "high" else "#333"))
+        bx += 21
+    parts.append(_t(bx, ry + 16.5, _truncate(name, w - (bx - xs["risk"]) - 6)))
+    parts.append("</g>")
+    # measures
+    ms = [m for m in G.successors(n) if G.nodes[m]["kind"] == "measure"]
+    mx = xs["measures"]
+    if state == "undecidable" and not ms:
+        parts.append(_t(mx + 4, ry + 16.5, "？措施无法读取（LF900）", fill="#8c8c8c"))
+    elif not ms:
+        parts.append(f"<g>{_tip('没有防控措施（LF101）')}"
+                     + _t(mx + 4, ry + 16.5, "✗ 无防控措施（LF101）", fill="#d62728", weight="bold") + "</g>")
+    else:
+        lines = {G.nodes[m].get("defense_line") for m in ms}
+        for k, (line, ch) in enumerate(_LINE_ZH):
+            on = line in lines
+            parts.append(f'<rect x="{mx + k * 12:.1f}" y="{ry + 7:.1f}" width="10" height="10" '
+                         f'fill="{_LINE_COLOUR[line] if on else "#ffffff"}" stroke="#aaa" stroke-width="0.6">'
+                         f"{_tip(('有' if on else '无') + {'防': '前期预防', '控': '中期监控', '处': '后期处置'}[ch] + '措施')}"
+                         "</rect>")
+        texts = [G.nodes[m]["name"] for m in ms]
+        generic = all(G.nodes[m].get("generic") for m in ms) or state == "generic_only"
+        label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
+        full = "\n".join(f"{k + 1}. {t}" for k, t in enumerate(texts))
+        parts.append(f"<g>{_tip(full)}"
+                     + _t(mx + 40, ry + 16.5, _truncate(label, _COLS["measures"] - 44),
+                          fill="#9a7d00" if generic else "#222", style="italic" if generic else "")
+                     + "</g>")
+    # people
+    people = [(G.nodes[p]["name"], G.nodes[p].get("rank", "")) for p in G.predecessors(n)
+              if G.nodes[p]["kind"] == "person"]
+    px = xs["people"]
+    if state == "owner_missing":
+        parts.append(_t(px + 4, ry + 16.5, "✗ 无责任人（LF104）", fill="#ff7f0e", weight="bold"))
+    elif people:
+        label = "、".join(p for p, _ in people)
+        tip2 = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
+        parts.append(f"<g>{_tip(tip2)}" + _t(px + 4, ry + 16.5, _truncate(label, _COLS["people"] - 8)) + "</g>")
+    else:
+        parts.append(_t(px + 4, ry + 16.5, "（见科室/岗位）", fill="#999", size=11))
+    return "".join(parts)
+
+
+def write_graph(G: nx.DiGraph, fmt: str, path: str | Path) -> None:
+    """Write ``G`` as ``fmt`` (one of :data:`FORMATS`) to ``path`` atomically."""
+    from pipeline.errors import ConfigError, invalid_value
+    from pipeline.fsutil import atomic_write_bytes, atomic_write_text
+
+    if fmt not in FORMATS:
+        raise ConfigError(invalid_value("graph format", fmt, FORMATS))
+    if fmt == "svg":
+        atomic_write_text(path, to_svg(G))
+    elif fmt == "dot":
+        atomic_write_text(path, to_dot(G))
+    elif fmt == "json":
+        atomic_write_text(path, json.dumps(to_json(G), ensure_ascii=False, indent=1))
+    else:
+        import io
+
+        import networkx as nx
+
+        buf = io.BytesIO()
+        H = _scalar_copy(G)
+        if fmt == "graphml":
+            nx.write_graphml(H, buf, encoding="utf-8")
+        else:
+            nx.write_gexf(H, buf, encoding="utf-8")
+        atomic_write_bytes(path, buf.getvalue())
+
+
+# -- a tiny example for the doctests --------------------------------------------------------------
+
+def _demo_docs() -> list[Document]:
+    from pipeline.checks import run_checks
+    from pipeline.model import Loc, Measure, Source
+
+    d = Document(source=Source(path="demo/自查表.docx"), kind="risk_table")
+    d.measures = [Measure(id="M1", text="实行派车单制度", risk="R1", defense_line="prevention")]
+    d.risks = [
+        Risk(id="R1", name="公车私用", department="办公室", level="low", level_raw="低", measures=["M1"],
+             responsible=["分管副局长"], loc=Loc(table=0, row=1, col=1)),
+        Risk(id="R2", name="违规报销", department="财务科", level="high", level_raw="高",
+             responsible=["局长"], loc=Loc(table=0, row=2, col=1)),
+    ]
+    run_checks([d])
+    return [d]

@@ -1,0 +1,980 @@
+"""``.docx`` → :class:`~pipeline.model.Document`, reading WordprocessingML directly with lxml.
+
+The body of ``word/document.xml`` is walked once, in order. Paragraphs become heading /
+paragraph / list-item blocks, tables become a resolved cell grid (``w:gridSpan``,
+``w:gridBefore``/``w:gridAfter``, ``w:vMerge``, legacy ``w:hMerge``) that stores only origin
+cells with their spans. Styles and list definitions are read once into dicts: no python-docx
+object is touched per paragraph or per cell, which keeps the parser within a small factor of
+a bare lxml walk.
+
+What decides that a paragraph is a heading, in order (recorded in ``Block.signal``):
+``w:outlineLvl`` (own or from the style chain) → the style name, through
+``lexicons/structure/docx_styles.yaml`` → Word automatic numbering that renders a 公文
+enumerator → a hand-typed enumerator on a short paragraph.
+
+Security: the parts are parsed with entity resolution and network access off and no huge-tree
+mode, and a part that declares a DOCTYPE is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.enumerators import heading_level_for, match_enumerator
+from pipeline.errors import InputError
+from pipeline.model import Block, Document
+from pipeline.normalise import normalise, with_raw
+from pipeline.parse.numbering import W_NS, Numbering
+
+_log = logging.getLogger(__name__)
+
+_W = "{" + W_NS + "}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_VAL = _W + "val"
+
+# tags, precomputed once
+T_P, T_R, T_T, T_TBL, T_TR, T_TC = (_W + x for x in ("p", "r", "t", "tbl", "tr", "tc"))
+T_PPR, T_RPR, T_TCPR, T_TRPR = (_W + x for x in ("pPr", "rPr", "tcPr", "trPr"))
+T_SDT, T_SDTCONTENT, T_CUSTOMXML = _W + "sdt", _W + "sdtContent", _W + "customXml"
+T_INS, T_DEL, T_MOVETO, T_MOVEFROM = (_W + x for x in ("ins", "del", "moveTo", "moveFrom"))
+T_HYPERLINK, T_SMARTTAG, T_FLDSIMPLE = _W + "hyperlink", _W + "smartTag", _W + "fldSimple"
+T_DIR, T_BDO = _W + "dir", _W + "bdo"
+T_TAB, T_PTAB, T_BR, T_CR, T_SYM = (_W + x for x in ("tab", "ptab", "br", "cr", "sym"))
+T_NBHYPHEN, T_SOFTHYPHEN = _W + "noBreakHyphen", _W + "softHyphen"
+T_LRPB = _W + "lastRenderedPageBreak"
+T_DRAWING, T_PICT, T_OBJECT = _W + "drawing", _W + "pict", _W + "object"
+T_TXBX = _W + "txbxContent"
+T_ALT, T_CHOICE, T_FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
+T_RUBY, T_RUBYBASE = _W + "ruby", _W + "rubyBase"
+T_PSTYLE, T_NUMPR, T_NUMID, T_ILVL = _W + "pStyle", _W + "numPr", _W + "numId", _W + "ilvl"
+T_OUTLINE, T_SECTPR, T_PAGEBREAKBEFORE = _W + "outlineLvl", _W + "sectPr", _W + "pageBreakBefore"
+T_B, T_BCS = _W + "b", _W + "bCs"
+T_GRIDSPAN, T_VMERGE, T_HMERGE = _W + "gridSpan", _W + "vMerge", _W + "hMerge"
+T_GRIDBEFORE, T_GRIDAFTER = _W + "gridBefore", _W + "gridAfter"
+T_TBLGRID, T_GRIDCOL = _W + "tblGrid", _W + "gridCol"
+T_OMATH, T_OMATHPARA, T_MT = _M + "oMath", _M + "oMathPara", _M + "t"
+T_DELTEXT, T_INSTRTEXT = _W + "delText", _W + "instrText"
+T_TYPE = _W + "type"
+T_JC = _W + "jc"
+
+_WRAPPERS = frozenset({T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO, T_HYPERLINK,
+                       T_SMARTTAG, T_FLDSIMPLE, T_DIR, T_BDO, T_OMATHPARA})
+_SKIPPED = frozenset({T_DEL, T_MOVEFROM, T_PPR, T_RPR})
+
+_MAX_PART = 256 * 1024 * 1024  # an uncompressed part bigger than this is refused (zip bomb)
+
+# how long a paragraph may be and still read as a heading
+_HEADING_MAX = 40
+_HEADING_MAX_DEEP = 25  # levels 3–5 (1. （1） ①) are also how measures are typed: be stricter
+_TITLE_MAX = 60
+_CAPTION_MAX = 50
+
+
+# -- XML -----------------------------------------------------------------------------------
+
+_PARSER: Any = None
+
+
+def _parser() -> Any:
+    """The shared safe lxml parser (pipeline.guards.xmlguard), made once per process."""
+    global _PARSER
+    if _PARSER is None:
+        from pipeline.guards.xmlguard import safe_xml_parser
+
+        _PARSER = safe_xml_parser(remove_comments=True, remove_pis=True)
+    return _PARSER
+
+
+def _max_part_bytes() -> int:
+    """The per-member cap of the resource limits in force (pipeline.preflight)."""
+    try:
+        from pipeline.preflight import current_limits
+
+        return int(current_limits().max_member_mb * 1024 * 1024)
+    except Exception:  # limits misconfigured: the error belongs to preflight, not here
+        return _MAX_PART
+
+
+def _part_bytes(z: zipfile.ZipFile, name: str, path: Path, *, required: bool,
+                cap: int = _MAX_PART) -> bytes | None:
+    """The bytes of one part of the package (None if optional and absent or unreadable).
+
+    Never inflates more than the part's declared size (+1 byte to notice a lie) nor more than
+    ``cap``: a deflate stream that holds more than its header says is a bomb, not a document.
+    """
+    try:
+        info = z.getinfo(name)
+    except KeyError:
+        if required:
+            raise InputError(path, "missing_part", f"the .docx is damaged: it has no {name}") from None
+        return None
+    if info.file_size > cap:
+        raise InputError(path, "zip_bomb",
+                         f"{name} would inflate to {info.file_size / (1024 * 1024):,.0f} MB "
+                         f"(limit {cap / (1024 * 1024):,.0f} MB): refused")
+    try:
+        with z.open(info) as fh:
+            data = fh.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as e:
+        if not required:
+            _log.warning("%s: %s unreadable (%s): ignored", path, name, e)
+            return None
+        raise InputError(path, "corrupt_zip",
+                         f"the .docx is damaged: {name} cannot be unpacked ({e})") from None
+    except Exception as e:  # zlib.error: a damaged deflate stream
+        if not required:
+            return None
+        raise InputError(path, "corrupt_zip",
+                         f"the .docx is damaged: {name} cannot be inflated ({type(e).__name__})") from None
+    if len(data) > info.file_size:
+        raise InputError(path, "corrupt_zip",
+                         f"the .docx is damaged: {name} holds more data than its header declares")
+    return data
+
+
+def _xml(data: bytes | None, name: str, path: Path, *, required: bool) -> Any | None:
+    """Parse a part safely, or raise InputError with the reason (None for a bad optional part)."""
+    from lxml import etree
+
+    if data is None:
+        return None
+    from pipeline.guards.xmlguard import reject_doctype
+
+    reject_doctype(data, name, path)  # code xml_doctype: DTDs and entities are never legitimate here
+    try:
+        return etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as e:
+        if not required:
+            _log.warning("%s: %s is not well-formed XML: ignored", path, name)
+            return None
+        line = getattr(e, "lineno", None) or (e.position[0] if getattr(e, "position", None) else None)
+        where = f" (line {line})" if line else ""
+        raise InputError(path, "malformed_xml",
+                         f"the .docx is damaged: {name} is not well-formed XML{where}") from None
+
+
+def _read_part(z: zipfile.ZipFile, name: str, path: Path, *, required: bool,
+               cap: int = _MAX_PART) -> Any | None:
+    return _xml(_part_bytes(z, name, path, required=required, cap=cap), name, path, required=required)
+
+
+# Documents of one batch often share a template: their styles.xml (often 300 KB of built-in
+# styles) is parsed once, keyed by the part's CRC and size from the ZIP directory.
+_STYLES_CACHE: dict[tuple[int, int], _Styles] = {}
+_STYLES_CACHE_MAX = 16
+
+
+def _styles_for(z: zipfile.ZipFile, path: Path, cap: int = _MAX_PART) -> _Styles:
+    try:
+        info = z.getinfo("word/styles.xml")
+    except KeyError:
+        return _Styles(None)
+    key = (info.CRC, info.file_size)
+    hit = _STYLES_CACHE.get(key)
+    if hit is not None:
+        return hit
+    st = _Styles(_read_part(z, "word/styles.xml", path, required=False, cap=cap))
+    if len(_STYLES_CACHE) >= _STYLES_CACHE_MAX:
+        _STYLES_CACHE.pop(next(iter(_STYLES_CACHE)))
+    _STYLES_CACHE[key] = st
+    return st
+
+
+# -- styles --------------------------------------------------------------------------------
+
+@dataclass
+class _Style:
+    name: str = ""
+    based_on: str | None = None
+    outline: int | None = None  # w:outlineLvl (0-based; 9 = body text)
+    num_id: str | None = None
+    ilvl: int | None = None
+    bold: bool | None = None
+    kind: str | None = None  # from the style lexicon: heading:N | title | list_item | body
+
+
+@dataclass
+class _ResolvedStyle:
+    name: str
+    kind: str | None
+    outline: int | None
+    num_id: str | None
+    ilvl: int | None
+    bold: bool
+    num_style: str | None = None  # the style that carried the numbering (for lvl pStyle)
+
+
+def _style_key(name: str) -> str:
+    return re.sub(r"\s+", "", name).lower()
+
+
+_STYLE_MAP: dict[str, str] | None = None
+
+
+def _style_map() -> dict[str, str]:
+    global _STYLE_MAP
+    if _STYLE_MAP is None:
+        from pipeline.lexicon import load_lexicons
+
+        try:
+            entries = load_lexicons().entries("structure/docx_styles.yaml")
+        except Exception:  # a missing lexicon must not stop parsing
+            _log.warning("lexicons/structure/docx_styles.yaml unavailable: style names ignored",
+                         exc_info=True)
+            entries = {}
+        _STYLE_MAP = {_style_key(str(k)): str(v) for k, v in entries.items()}
+    return _STYLE_MAP
+
+
+def _kind_for_name(name: str) -> str | None:
+    m = _style_map()
+    key = _style_key(name)
+    if key in m:
+        return m[key]
+    stripped = key.rstrip("0123456789")  # "List Bullet 2" → "listbullet"
+    if stripped != key and stripped in m and m[stripped] != "title":
+        return m[stripped]
+    return None
+
+
+class _Styles:
+    def __init__(self, root: Any | None):
+        self.raw: dict[str, _Style] = {}
+        self.default_para: str | None = None
+        self._resolved: dict[str | None, _ResolvedStyle] = {}
+        self.default_has_num = False
+        if root is None:
+            return
+        for el in root.iter(_W + "style"):
+            if el.get(T_TYPE) not in (None, "paragraph", "numbering"):
+                continue
+            sid = el.get(_W + "styleId")
+            if not sid:
+                continue
+            st = _Style()
+            for ch in el:
+                tag = ch.tag
+                if tag == _W + "name":
+                    st.name = ch.get(_VAL, "")
+                elif tag == _W + "basedOn":
+                    st.based_on = ch.get(_VAL)
+                elif tag == T_PPR:
+                    ol = ch.find(T_OUTLINE)
+                    if ol is not None:
+                        st.outline = _int_val(ol)
+                    npr = ch.find(T_NUMPR)
+                    if npr is not None:
+                        nid = npr.find(T_NUMID)
+                        il = npr.find(T_ILVL)
+                        st.num_id = nid.get(_VAL) if nid is not None else None
+                        st.ilvl = _int_val(il) if il is not None else None
+                elif tag == T_RPR:
+                    b = ch.find(T_B)
+                    if b is not None:
+                        st.bold = _on(b)
+            st.kind = _kind_for_name(st.name) if st.name else None
+            self.raw[sid] = st
+            if el.get(T_TYPE, "paragraph") == "paragraph" and _on_attr(el.get(_W + "default")):
+                self.default_para = sid
+        self.default_has_num = bool(self.default_para and self.resolve(None).num_id)
+
+    def num_of_styles(self) -> dict[str, tuple[str | None, int | None]]:
+        return {sid: (s.num_id, s.ilvl) for sid, s in self.raw.items() if s.num_id is not None}
+
+    def resolve(self, sid: str | None) -> _ResolvedStyle:
+        """The effective properties of a paragraph style, following basedOn (memoised)."""
+        if sid is None:
+            sid = self.default_para
+        hit = self._resolved.get(sid)
+        if hit is not None:
+            return hit
+        chain: list[tuple[str, _Style]] = []
+        seen: set[str] = set()
+        cur = sid
+        while cur and cur not in seen and cur in self.raw and len(chain) < 20:
+            seen.add(cur)
+            chain.append((cur, self.raw[cur]))
+            cur = self.raw[cur].based_on
+        name = chain[0][1].name if chain else (sid or "")
+        kind = outline = num_id = ilvl = bold = num_style = None
+        for csid, st in chain:  # nearest definition wins
+            if kind is None and st.kind is not None:
+                kind = st.kind
+            if outline is None and st.outline is not None:
+                outline = st.outline
+            if num_id is None and st.num_id is not None:
+                num_id, num_style = st.num_id, csid
+                ilvl = st.ilvl
+            if bold is None and st.bold is not None:
+                bold = st.bold
+        if kind is None and not chain and sid:
+            kind = _kind_for_name(sid)  # a style used but not defined: its ID is often its name
+        res = _ResolvedStyle(name=name, kind=kind, outline=outline, num_id=num_id, ilvl=ilvl,
+                             bold=bool(bold), num_style=num_style)
+        self._resolved[sid] = res
+        return res
+
+
+def _int_val(el: Any) -> int | None:
+    v = el.get(_VAL)
+    try:
+        return int(v) if v is not None else None
+    except ValueError:
+        return None
+
+
+def _on_attr(v: str | None) -> bool:
+    return v is not None and v.lower() in ("1", "true", "on")
+
+
+def _on(el: Any) -> bool:
+    return el.get(_VAL, "true").lower() not in ("0", "false", "off", "none")
+
+
+# -- the walk ------------------------------------------------------------------------------
+
+class _Para:
+    """What one w:p holds once read. Class-level defaults: most paragraphs set few of these,
+    and a plain object costs far less to create than a dataclass with a dozen fields."""
+
+    text = ""  # label + runs, before normalisation
+    label: str | None = None  # rebuilt automatic number, e.g. "一、"
+    bold_chars = 0
+    chars = 0
+    boxes: list[Any] | None = None  # w:txbxContent elements anchored here
+    style_id: str | None = None
+    own_outline: int | None = None
+    num_id: str | None = None
+    ilvl: int | None = None
+    has_own_numpr = False
+    page_break_before = False
+    section_break_after = False
+    centered = False
+    page = 1
+
+
+class _C:
+    """A cell while its table is being read (cheaper than a pydantic model per step)."""
+
+    __slots__ = ("row", "col", "row_span", "col_span", "text", "tables")
+
+    def __init__(self, row: int, col: int, span: int, text: str, tables: list[_T]):
+        self.row, self.col, self.row_span, self.col_span = row, col, 1, span
+        self.text, self.tables = text, tables
+
+    def add(self, text: str, tables: list[_T]) -> None:
+        if text:
+            self.text = f"{self.text}\n{text}" if self.text else text
+        self.tables.extend(tables)
+
+
+@dataclass
+class _T:
+    """A table read in phase 1: origin cells with spans, nested tables inside cells."""
+
+    index: int
+    nested_in: int | None
+    page: int
+    n_rows: int = 0
+    n_cols: int = 0
+    cells: list[_C] = field(default_factory=list)
+
+
+class _Walker:
+    """Phase 1: walk the body once, in order, into paragraphs and tables of raw text.
+
+    Normalisation and model building happen afterwards in one batch (see :func:`_build`):
+    a pydantic object and a normalise call per cell would cost more than the walk itself.
+    """
+
+    def __init__(self, styles: _Styles, numbering: Numbering):
+        self.styles = styles
+        self.numbering = numbering
+        self.items: list[_Para | _T] = []
+        self.table_count = 0
+        self.page = 1
+        self.saw_pages = False
+        self._break_pending = False  # a hard break just happened: the next rendered break is the same page
+
+    # pages ------------------------------------------------------------------------------
+    def _hard_break(self) -> None:
+        self.page += 1
+        self.saw_pages = True
+        self._break_pending = True
+
+    def _rendered_break(self) -> None:
+        if not self._break_pending:
+            self.page += 1
+            self.saw_pages = True
+        self._break_pending = False
+
+    # paragraphs -------------------------------------------------------------------------
+    def read_para(self, p: Any, *, in_cell: bool = False) -> _Para:
+        out = _Para()
+        if len(p) and p[0].tag == T_PPR:  # the schema puts pPr first; find() costs a path lookup
+            for ch in p[0]:
+                tag = ch.tag
+                if tag == T_PSTYLE:
+                    out.style_id = ch.get(_VAL)
+                elif tag == T_NUMPR:
+                    out.has_own_numpr = True
+                    for sub in ch:
+                        if sub.tag == T_NUMID:
+                            out.num_id = sub.get(_VAL)
+                        elif sub.tag == T_ILVL:
+                            out.ilvl = _int_val(sub)
+                elif tag == T_OUTLINE:
+                    out.own_outline = _int_val(ch)
+                elif tag == T_JC:
+                    out.centered = ch.get(_VAL) == "center"
+                elif tag == T_PAGEBREAKBEFORE and _on(ch):
+                    out.page_break_before = True
+                elif tag == T_SECTPR:
+                    t = ch.find(T_TYPE)
+                    kind = t.get(_VAL) if t is not None else "nextPage"
+                    out.section_break_after = kind != "continuous"
+        style_bold = False
+        if not in_cell and (out.style_id or self.styles.default_para):
+            style_bold = self.styles.resolve(out.style_id).bold
+        if out.page_break_before:
+            self._hard_break()
+        out.page = self.page
+        parts: list[str] = []
+        self._inline(p, parts, out, style_bold)
+        text = "".join(parts)
+        label = self.number_label(out)
+        if label:
+            out.label = label
+            if text.strip():
+                text = label + (" " if _needs_space(label) else "") + text.lstrip()
+            else:
+                text = label
+        out.text = text
+        if out.section_break_after:
+            self._hard_break()
+        return out
+
+    def _inline(self, el: Any, parts: list[str], out: _Para, bold: bool) -> None:
+        """Collect the visible text under a paragraph-level element."""
+        for ch in el:
+            tag = ch.tag
+            if tag == T_R:
+                self._run(ch, parts, out, bold)
+            elif tag in _WRAPPERS:
+                self._inline(ch, parts, out, bold)
+            elif tag in _SKIPPED:
+                continue
+            elif tag == T_ALT:
+                branch = _alt_branch(ch)
+                if branch is not None:
+                    self._inline(branch, parts, out, bold)
+            elif tag == T_OMATH:
+                for t in ch.iter(T_MT):
+                    if t.text:
+                        parts.append(t.text)
+            elif tag == T_RUBY:
+                base = ch.find(T_RUBYBASE)
+                if base is not None:
+                    self._inline(base, parts, out, bold)
+
+    def _run(self, r: Any, parts: list[str], out: _Para, style_bold: bool) -> None:
+        bold = style_bold
+        for ch in r:
+            tag = ch.tag
+            if tag == T_T:
+                s = ch.text
+                if s:
+                    if not out.chars:  # a paragraph is on the page where its text starts
+                        out.page = self.page
+                    parts.append(s)
+                    n = len(s)
+                    out.chars += n
+                    if bold:
+                        out.bold_chars += n
+                    self._break_pending = False
+            elif tag == T_RPR:
+                for prop in ch:
+                    if prop.tag == T_B:
+                        bold = _on(prop)
+                        break
+            elif tag == T_TAB or tag == T_PTAB:
+                parts.append("\t")
+            elif tag == T_BR:
+                if ch.get(T_TYPE) == "page":
+                    self._hard_break()
+                parts.append("\n")
+            elif tag == T_CR:
+                parts.append("\n")
+            elif tag == T_LRPB:
+                self._rendered_break()
+            elif tag == T_SYM:
+                parts.append(_sym(ch))
+            elif tag == T_NBHYPHEN:
+                parts.append("-")
+            elif tag == T_DRAWING or tag == T_PICT or tag == T_OBJECT:
+                out.boxes = (out.boxes or []) + _boxes(ch)
+            elif tag == T_ALT:
+                branch = _alt_branch(ch)
+                if branch is not None:
+                    for sub in branch:
+                        if sub.tag in (T_DRAWING, T_PICT, T_OBJECT):
+                            out.boxes = (out.boxes or []) + _boxes(sub)
+                        elif sub.tag == T_T and sub.text:
+                            parts.append(sub.text)
+                        elif sub.tag == T_R:
+                            self._run(sub, parts, out, style_bold)
+            # w:softHyphen, w:delText, w:instrText (field codes) and the rest show nothing
+
+    def number_label(self, para: _Para) -> str | None:
+        """The rebuilt automatic number of a paragraph ("一、"), or None."""
+        num_id, ilvl = para.num_id, para.ilvl
+        st = None
+        if (num_id is None or ilvl is None) and (para.style_id is not None or self.styles.default_has_num):
+            st = self.styles.resolve(para.style_id)  # numbering carried by the paragraph style
+            if num_id is None:
+                num_id = st.num_id
+            if ilvl is None and num_id is not None and num_id == st.num_id:
+                ilvl = st.ilvl
+        if not num_id or num_id == "0":
+            return None
+        if ilvl is None:
+            sid = (st.num_style if st is not None else None) or para.style_id
+            found = self.numbering.level_for_style(num_id, sid) if sid else None
+            ilvl = found if found is not None else 0
+        got = self.numbering.label(num_id, ilvl)
+        return got[0] if got is not None and got[0] else None
+
+    # tables -----------------------------------------------------------------------------
+    def table(self, tbl: Any, nested_in: int | None) -> _T:
+        t = _T(index=self.table_count, nested_in=nested_in, page=self.page)
+        self.table_count += 1
+        for g in tbl:
+            if g.tag == T_TBLGRID:
+                t.n_cols = sum(1 for c in g if c.tag == T_GRIDCOL)
+                break
+        open_v: dict[int, _C] = {}  # grid column → origin cell of a running vertical merge
+        r = -1
+        for tr in _rows(tbl):
+            r += 1
+            col = 0
+            for lead in tr[:2]:  # w:trPr, after an optional w:tblPrEx
+                if lead.tag == T_TRPR:
+                    for prop in lead:
+                        if prop.tag == T_GRIDBEFORE:
+                            col = max(0, _int_val(prop) or 0)
+                    break
+            prev: _C | None = None
+            still_open: dict[int, _C] = {}  # merges this row continues or starts
+            for tc in _cells(tr):
+                span, vmerge, hmerge = 1, None, None
+                if len(tc) and tc[0].tag == T_TCPR:
+                    for prop in tc[0]:
+                        tag = prop.tag
+                        if tag == T_GRIDSPAN:
+                            span = max(1, min(_int_val(prop) or 1, 1000))
+                        elif tag == T_VMERGE:
+                            vmerge = prop.get(_VAL, "continue")
+                        elif tag == T_HMERGE:
+                            hmerge = prop.get(_VAL, "continue")
+                lines: list[str] = []
+                nested: list[_T] = []
+                self._content(tc, lines, nested, t.index)
+                text = "\n".join(lines)
+                if hmerge == "continue" and prev is not None:
+                    # legacy horizontal merge: this cell widens the one before it
+                    prev.col_span += span
+                    prev.add(text, nested)
+                    if prev.row == r and prev.col in still_open:
+                        for k in range(col, col + span):
+                            still_open[k] = prev
+                    col += span
+                    continue
+                if vmerge == "continue":
+                    origin = open_v.get(col)
+                    if origin is not None and origin.col == col and origin.col_span == span:
+                        origin.row_span = r - origin.row + 1
+                        # Word hides a continued cell's text; keep it rather than lose what a
+                        # generator put there
+                        origin.add(text, nested)
+                        for k in range(col, col + span):
+                            still_open[k] = origin
+                        prev = origin
+                        col += span
+                        continue
+                cell = _C(r, col, span, text, nested)
+                t.cells.append(cell)
+                if vmerge is not None:  # restart (or a continue with nothing above: a new origin)
+                    for k in range(col, col + span):
+                        still_open[k] = cell
+                prev = cell
+                col += span
+            open_v = still_open  # a merge ends at any row that does not continue it
+            if col > t.n_cols:
+                t.n_cols = col
+        t.n_rows = r + 1
+        return t
+
+    def _content(self, el: Any, lines: list[str], nested: list[_T], table_index: int) -> None:
+        """The text lines and nested tables of a cell (or of a text box inside one)."""
+        for ch in el:
+            tag = ch.tag
+            if tag == T_P:
+                para = self.read_para(ch, in_cell=True)
+                if para.text.strip():
+                    lines.append(para.text)
+                for box in para.boxes or ():  # a text box in a cell: its text belongs to the cell
+                    self._content(box, lines, nested, table_index)
+            elif tag == T_TBL:
+                nested.append(self.table(ch, table_index))
+            elif tag in _BLOCK_WRAPPERS:
+                self._content(ch, lines, nested, table_index)
+            elif tag == T_ALT:
+                branch = _alt_branch(ch)
+                if branch is not None:
+                    self._content(branch, lines, nested, table_index)
+
+    # body -------------------------------------------------------------------------------
+    def body(self, el: Any) -> None:
+        for ch in el:
+            tag = ch.tag
+            if tag == T_P:
+                para = self.read_para(ch)
+                self.items.append(para)
+                for box in para.boxes or ():  # text boxes read after the paragraph that anchors them
+                    self.body(box)
+            elif tag == T_TBL:
+                self.items.append(self.table(ch, None))
+            elif tag in _BLOCK_WRAPPERS:
+                self.body(ch)
+            elif tag == T_ALT:
+                branch = _alt_branch(ch)
+                if branch is not None:
+                    self.body(branch)
+
+
+_BLOCK_WRAPPERS = frozenset({T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO})
+
+# a private-use character as a line of its own separates texts normalised in one batch
+_SENTINEL = "\ue000"
+
+
+def _normalise_all(texts: list[str]) -> list[tuple[str, str | None]]:
+    """``with_raw`` of every text, in one call of ``normalise`` on the texts joined.
+
+    Normalisation works within lines (and on runs of blank lines), so texts joined by a line
+    holding only a sentinel come back separately, each exactly as normalised alone. Falls
+    back to one call per text if a text holds the sentinel or the split does not come out even.
+    """
+    out: list[tuple[str, str | None]] = [("", None)] * len(texts)
+    todo = [i for i, t in enumerate(texts) if t]
+    if not todo:
+        return out
+    src = [texts[i] for i in todo]
+    pieces: list[str] = []
+    if not any(_SENTINEL in t for t in src):
+        pieces = normalise(f"\n{_SENTINEL}\n".join(src)).split(_SENTINEL)
+    if len(pieces) != len(src):
+        for i in todo:
+            out[i] = with_raw(texts[i])
+        return out
+    for i, piece in zip(todo, pieces, strict=True):
+        n = piece.strip()
+        out[i] = (n, None if n == texts[i] else texts[i])
+    return out
+
+
+def _collect_texts(items: list[_Para | _T]) -> list[str]:
+    texts: list[str] = []
+
+    def table(t: _T) -> None:
+        for c in t.cells:
+            texts.append(c.text)
+            for n in c.tables:
+                table(n)
+
+    for it in items:
+        if isinstance(it, _Para):
+            texts.append(it.text)
+        else:
+            table(it)
+    return texts
+
+
+def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Block], set[int]]:
+    """Phase 2: normalise every text at once, classify paragraphs, build the blocks."""
+    from pydantic import TypeAdapter
+
+    normed = iter(_normalise_all(_collect_texts(items)))
+    dicts: list[dict[str, Any]] = []
+    emphasised: set[int] = set()
+    last_text: str | None = None  # the previous paragraph block, for table captions
+
+    def table(t: _T, block: int) -> dict[str, Any]:
+        cells = []
+        for c in t.cells:
+            text, raw = next(normed)
+            cell: dict[str, Any] = {
+                "row": c.row, "col": c.col, "row_span": c.row_span, "col_span": c.col_span,
+                "text": text, "raw": raw,
+                "loc": {"file": file, "page": t.page, "block": block, "table": t.index, "row": c.row, "col": c.col},
+            }
+            if c.tables:
+                cell["tables"] = [table(n, block) for n in c.tables]
+            cells.append(cell)
+        return {"index": t.index, "n_rows": t.n_rows, "n_cols": t.n_cols, "cells": cells,
+                "nested_in": t.nested_in,
+                "loc": {"file": file, "page": t.page, "block": block, "table": t.index}}
+
+    for it in items:
+        i = len(dicts)
+        if isinstance(it, _T):
+            td = table(it, i)
+            td["title"] = _caption(last_text)
+            dicts.append({"index": i, "kind": "table", "table": td, "loc": td["loc"]})
+            last_text = None
+            continue
+        text, raw = next(normed)
+        if not text:
+            continue
+        st = styles.resolve(it.style_id)
+        kind, level, signal, enumerator = _classify(text, it, st)
+        dicts.append({"index": i, "kind": kind, "text": text, "raw": raw, "level": level,
+                      "enumerator": enumerator, "signal": signal, "style": st.name or it.style_id,
+                      "loc": {"file": file, "block": i, "page": it.page}})
+        if it.centered or (it.chars and it.bold_chars >= it.chars * 0.8):
+            emphasised.add(i)
+        last_text = text
+    return _blocks_adapter(TypeAdapter).validate_python(dicts), emphasised
+
+
+_ADAPTER: Any = None
+
+
+def _blocks_adapter(type_adapter: Any) -> Any:
+    global _ADAPTER
+    if _ADAPTER is None:
+        _ADAPTER = type_adapter(list[Block])
+    return _ADAPTER
+
+
+def _classify(text: str, para: _Para, st: _ResolvedStyle) -> tuple[str, int | None, str | None, str | None]:
+    """(kind, level, signal, enumerator): outline level, then style, then numbering, then a
+    typed enumerator decide whether a paragraph is a heading."""
+    enumerator = para.label.strip() if para.label else None
+    outline = para.own_outline if para.own_outline is not None else st.outline
+    if outline is not None and 0 <= outline <= 8:
+        return "heading", outline + 1, "outline", enumerator
+    kind = st.kind
+    if kind and kind.startswith("heading:"):
+        try:
+            lvl = int(kind.split(":", 1)[1])
+        except ValueError:
+            lvl = 1
+        return "heading", max(1, min(lvl, 9)), "style", enumerator
+    if kind == "title":
+        return "heading", 1, "style", enumerator
+    e = match_enumerator(text)
+    level = heading_level_for(e.style) if e is not None else None
+    looks = e is not None and level is not None and _looks_like_heading(text[e.end:], level, para)
+    if para.label:
+        if looks:
+            return "heading", level, "numbering", enumerator
+        return "list_item", None, None, enumerator
+    if e is not None:
+        enumerator = e.raw
+    if looks:
+        return "heading", level, "enumerator", enumerator
+    if kind == "list_item":
+        return "list_item", None, None, enumerator
+    if e is not None and e.style in ("arabic_dot", "arabic_paren", "circled", "cn_shi", "dotted"):
+        return "list_item", None, None, enumerator
+    return "paragraph", None, None, enumerator
+
+
+def _caption(prev: str | None) -> str | None:
+    """The paragraph right before a table, when it is short enough to be its caption."""
+    if not prev or len(prev) > _CAPTION_MAX or prev.endswith(("。", "；", ";")):
+        return None
+    return prev
+
+
+def _needs_space(label: str) -> bool:
+    """A label ending in a Latin letter or digit ("1.1", "01") needs a space before the text;
+    one ending in punctuation or a Chinese character ("一、", "（1）", "①", "第一条") does not."""
+    last = label[-1:]
+    return last.isascii() and last.isalnum()
+
+
+def _looks_like_heading(content: str, level: int, para: _Para) -> bool:
+    """A short paragraph after an enumerator, without sentence punctuation, reads as a heading."""
+    c = content.strip()
+    if not c:
+        return False
+    bold = para.chars > 0 and para.bold_chars >= para.chars * 0.8
+    limit = _HEADING_MAX if level <= 2 else _HEADING_MAX_DEEP
+    if bold and len(c) <= _HEADING_MAX * 2 and not c.endswith(("；", ";", "，", ",")):
+        return True
+    if len(c) > limit:
+        return False
+    if c.endswith(("。", "；", ";", "，", ",", "：", ":")) and not (c.endswith(("：", ":")) and level <= 2):
+        return False
+    # a sentence inside ("…。…") is a run-in heading followed by body text
+    return "。" not in c[:-1]
+
+
+def _alt_branch(alt: Any) -> Any | None:
+    """One branch of mc:AlternateContent: the first Choice, else the Fallback (never both)."""
+    fallback = None
+    for ch in alt:
+        if ch.tag == T_CHOICE:
+            return ch
+        if ch.tag == T_FALLBACK:
+            fallback = ch
+    return fallback
+
+
+def _boxes(el: Any) -> list[Any]:
+    """The outermost w:txbxContent elements under a drawing/pict (inner ones come with them)."""
+    out: list[Any] = []
+    for box in el.iter(T_TXBX):
+        anc = box.getparent()
+        nested = False
+        while anc is not None and anc is not el:
+            if anc.tag == T_TXBX:
+                nested = True
+                break
+            if anc.tag == T_FALLBACK and _has_choice_sibling(anc):
+                nested = True  # the Fallback copy of a Choice already taken
+                break
+            anc = anc.getparent()
+        if not nested:
+            out.append(box)
+    return out
+
+
+def _has_choice_sibling(fallback: Any) -> bool:
+    parent = fallback.getparent()
+    return parent is not None and any(ch.tag == T_CHOICE for ch in parent)
+
+
+def _sym(el: Any) -> str:
+    code = el.get(_W + "char")
+    if not code:
+        return ""
+    try:
+        cp = int(code, 16)
+    except ValueError:
+        return ""
+    if cp >= 0xF000:  # Symbol/Wingdings private-use range: the low byte is the glyph
+        cp -= 0xF000
+        return "•" if cp in (0xB7, 0xA7, 0x6C, 0x6E, 0xFC) else (chr(cp) if 0x20 <= cp < 0x7F else "")
+    return chr(cp) if cp >= 0x20 else ""
+
+
+def _rows(tbl: Any) -> list[Any]:
+    out: list[Any] = []
+    for ch in tbl:
+        if ch.tag == T_TR:
+            out.append(ch)
+        elif ch.tag in (T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO):
+            out.extend(_rows(ch))
+    return out
+
+
+def _cells(tr: Any) -> list[Any]:
+    out: list[Any] = []
+    for ch in tr:
+        if ch.tag == T_TC:
+            out.append(ch)
+        elif ch.tag in (T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO):
+            out.extend(_cells(ch))
+    return out
+
+
+def _core_title(z: zipfile.ZipFile, path: Path) -> str | None:
+    try:
+        root = _read_part(z, "docProps/core.xml", path, required=False)
+    except InputError:
+        return None
+    if root is None:
+        return None
+    el = root.find(_DC + "title")
+    if el is not None and el.text and el.text.strip():
+        return with_raw(el.text)[0]
+    return None
+
+
+def _title(blocks: list[Block], emphasised: set[int]) -> str | None:
+    """The document's title: among the first paragraphs (before any table), a heading in a
+    title/heading style, else a short centred or bold paragraph, else a short paragraph that
+    is not a numbered section, not a sentence and not a salutation (各科室：)."""
+    cands: list[Block] = []
+    for b in blocks[:10]:
+        if b.kind == "table":
+            break
+        t = b.text
+        if not t or len(t) > _TITLE_MAX or t.endswith(("。", "：", ":", "；", ";")):
+            continue
+        if b.kind == "heading" and b.signal in ("style", "outline") and match_enumerator(t) is None:
+            return t
+        if match_enumerator(t) is None:
+            cands.append(b)
+    for b in cands:
+        if b.index in emphasised:
+            return b.text
+    if cands:
+        return cands[0].text
+    for b in blocks:
+        if b.kind == "heading":
+            return b.text
+    return None
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+def parse(path: Path | str) -> Document:
+    """Read a .docx into a Document (raises :class:`InputError` when it cannot be read)."""
+    from pipeline.parse import new_document
+
+    path = Path(path)
+    doc = new_document(path, "docx")
+    try:
+        z = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise InputError(path, "not_a_zip", "the .docx is damaged: it is not a ZIP package") from None
+    except OSError as e:
+        raise InputError(path, "unreadable", f"cannot open the file: {e.strerror or e}") from None
+    with z:
+        cap = _max_part_bytes()
+        data = _part_bytes(z, "word/document.xml", path, required=True, cap=cap)
+        root = _xml(data, "word/document.xml", path, required=True)
+        if root.tag != _W + "document":
+            raise InputError(path, "not_wordprocessingml",
+                             "word/document.xml is not a WordprocessingML document "
+                             "(Strict OOXML or another format)")
+        # styles and lists are read only when the body refers to them
+        styles = _styles_for(z, path, cap) if b"pStyle" in data else _Styles(None)
+        style_num = styles.num_of_styles()
+        num_root = None
+        if b"numPr" in data or style_num:
+            num_root = _read_part(z, "word/numbering.xml", path, required=False, cap=cap)
+        numbering = Numbering(num_root, style_num)
+        body = root.find(_W + "body")
+        walker = _Walker(styles, numbering)
+        if body is not None:
+            walker.body(body)
+        doc.blocks, emphasised = _build(walker.items, styles, str(path))
+        doc.title = _title(doc.blocks, emphasised) or _core_title(z, path)
+    if walker.saw_pages:
+        doc.source.pages = walker.page
+    if not doc.blocks:
+        doc.add_error("parse", "no_text", f"{path}: the document body has no text")
+    _log.debug("%s: %d blocks, %d tables", path, len(doc.blocks), walker.table_count)
+    return doc

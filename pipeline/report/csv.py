@@ -1,0 +1,28 @@
+"""The unit report as CSV: UTF-8 with a BOM (so Excel reads Chinese correctly), cells neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from pipeline.report.safe import neutralise_row
+from pipeline.report.view import UnitReport
+from pipeline.report.xlsx import finding_rows, risk_rows
+
+
+def to_csv(head: list[str], rows: list[list[Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(neutralise_row(head))
+    for r in rows:
+        w.writerow(["" if v is None else v for v in neutralise_row(r)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def render_findings(report: UnitReport) -> bytes:
+    return to_csv(*finding_rows(report))
+
+
+def render_risks(report: UnitReport) -> bytes:
+    return to_csv(*risk_rows(report))

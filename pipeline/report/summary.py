@@ -1,0 +1,75 @@
+"""The batch summary: ``index.html`` and ``summary.xlsx`` listing every submission.
+
+Each row says the unit, kind, read status, risk points, covered %, high-risk gaps and findings by
+severity, and links (relative, URL-escaped) to the unit's report, so the folder can be moved or
+zipped and still work.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from pipeline.report.labels import labels
+from pipeline.report.view import GAP_STATES
+
+_log = logging.getLogger(__name__)
+
+
+def submission_rows(result: Any) -> list[dict[str, Any]]:
+    """One dict per submission, in unit order then file order."""
+    rows = []
+    unit_of = {id(d): u for u in result.units for d in u.docs}
+    for d in sorted(result.docs, key=lambda d: ((unit_of[id(d)].name if id(d) in unit_of else ""), d.rel)):
+        u = unit_of.get(id(d))
+        risks = d.doc.risks
+        decidable = sum(1 for r in risks if r.state != "undecidable")
+        covered = sum(1 for r in risks if r.state == "covered")
+        sev = {s: sum(1 for f in d.doc.findings if f.severity == s) for s in ("error", "warning", "info")}
+        html_rel = u.files.get("html") if u else None
+        rows.append({
+            "unit": u.name if u else "",
+            "href": quote(html_rel) if html_rel else None,
+            "report": html_rel,
+            "file": d.rel,
+            "kind": d.doc.kind,
+            "status": d.doc.status,
+            "error": d.doc.errors[0].message if d.doc.status == "failed" and d.doc.errors else "",
+            "risks": len(risks),
+            "covered_pct": round(100.0 * covered / decidable, 1) if decidable and any(r.state for r in risks) else None,
+            "high_gaps": sum(1 for r in risks if r.level == "high" and r.state in GAP_STATES),
+            "error_n": sev["error"], "warning_n": sev["warning"], "info_n": sev["info"],
+            "cached": d.cached,
+        })
+    return rows
+
+
+def render_index(result: Any) -> str:
+    from pipeline import __version__
+    from pipeline.report.html import base_context, environment
+
+    ctx = base_context(result.lang, __version__)
+    ctx.update(t=result.totals(), rows=submission_rows(result), rules=result.rules)
+    return environment().get_template("index.html.j2").render(**ctx)
+
+
+def render_xlsx(result: Any) -> bytes:
+    from openpyxl import Workbook
+
+    from pipeline.report.xlsx import add_sheet, workbook_bytes
+
+    L = labels(result.lang)
+    wb = Workbook()
+    wb.remove(wb.active)
+    head = [L["unit"], L["file"], L["kind"], L["status"], L["risks"], L["covered_pct"], L["high_gaps"],
+            L["error"], L["warning"], L["info"], L["errors"], L["open_report"]]
+    rows = [[r["unit"], r["file"], L.get(r["kind"], r["kind"]), L.get(r["status"], r["status"]), r["risks"],
+             r["covered_pct"], r["high_gaps"], r["error_n"], r["warning_n"], r["info_n"], r["error"], r["report"] or ""]
+            for r in submission_rows(result)]
+    add_sheet(wb, L["files"], head, rows, widths={0: 24, 1: 40, 10: 50, 11: 30})
+    t = result.totals()
+    add_sheet(wb, L["gaps_by_rule"], [L["rule"], L["rule_name"], L["count"]],
+              [[code, (result.rules[code].name if code in result.rules else ""), n] for code, n in t["by_rule"].items()],
+              widths={1: 30})
+    return workbook_bytes(wb)

@@ -1,0 +1,261 @@
+"""``lianfang check``: the batch runner and the command — outputs, cache, failures, exit codes.
+
+Submissions are generated here: one small risk table made with python-docx, then varied by
+rewriting its text in the zip (fast enough for hundreds of files). Each table has four risk points;
+the second has no measure, so every generated submission must get exactly one LF101 and one
+``uncovered`` risk — expectations that follow from how the documents are built.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline import batch
+from pipeline.batch import BatchOptions, run_batch
+from pipeline.commands.check import check
+
+HEADER = ["序号", "岗位", "风险点", "风险等级", "防控措施", "责任人"]
+# level → the owner rank 分级负责 expects (so the only content gap is the missing measure)
+ROWS = [
+    ("财务科", "资金拨付审核不严@N@", "高", "1.实行双人审核制度；2.每月对账并公示；3.发现问题及时追责问责。", "主要领导"),
+    ("财务科", "违规发放津补贴@N@", "中", "", "分管领导"),
+    ("办公室", "公务接待超标准@N@", "低", "1.严格执行接待标准；2.接待清单按月公示。", "科室负责人"),
+    ("办公室", "公车私用@N@", "中", "1.车辆统一调度登记；2.定期检查行车记录。", "分管领导"),
+]
+
+
+@lru_cache(maxsize=4)
+def template(rows: tuple = tuple(ROWS)) -> bytes:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("@UNIT@廉政风险点排查及防控措施一览表")
+    t = d.add_table(rows=1, cols=len(HEADER))
+    for c, h in zip(t.rows[0].cells, HEADER, strict=True):
+        c.text = h
+    for i, (post, risk, level, measures, owner) in enumerate(rows, 1):
+        cells = t.add_row().cells
+        for c, v in zip(cells, (str(i), post, risk, level, measures, owner), strict=True):
+            c.text = v
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def make_submission(path: Path, unit: str, n: int, rows: tuple = tuple(ROWS)) -> Path:
+    """A copy of the template with this unit's name and number written into its text."""
+    src = zipfile.ZipFile(io.BytesIO(template(rows)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/document.xml":
+                data = data.decode("utf-8").replace("@UNIT@", unit).replace("@N@", f"（{n}）").encode("utf-8")
+            z.writestr(item, data)
+    return path
+
+
+def corrupt_docx(path: Path) -> Path:
+    path.write_bytes(template()[:700])  # a truncated ZIP
+    return path
+
+
+def encrypted_docx(path: Path) -> Path:
+    from hostile.generators import encrypted_docx as make
+
+    path.write_bytes(make())
+    return path
+
+
+def opts(**kw) -> BatchOptions:
+    kw.setdefault("jobs", 2)
+    kw.setdefault("timeout", 120)
+    return BatchOptions(**kw)
+
+
+def _forbid_parsing(monkeypatch) -> None:
+    def boom(*a, **k):
+        raise AssertionError("a document was parsed although the cache had it")
+
+    monkeypatch.setattr(batch, "_run_local", boom)
+    monkeypatch.setattr(batch, "_run_dask", boom)
+
+
+# -- the issue's bar: 500 submissions, one corrupt and one encrypted, then a cached re-run ----------------
+
+@pytest.mark.slow
+def test_500_submissions_then_cache(tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / "in"
+    for n in range(500):
+        unit = f"单位{n // 10:02d}"
+        make_submission(src / unit / f"自查表{n % 10}.docx", unit, n)
+    bad_zip = corrupt_docx(src / "单位00" / "损坏.docx")
+    locked = encrypted_docx(src / "单位01" / "加密.docx")
+    out = tmp_path / "out"
+
+    first = run_batch([src], out, opts())
+    assert len(first.docs) == 502 and first.parsed == 502 and first.cache_hits == 0
+    failed = {Path(d.path).name: d.doc for d in first.failed}
+    assert set(failed) == {"损坏.docx", "加密.docx"}
+    assert failed["损坏.docx"].errors[0].code == "corrupt_zip" and str(bad_zip) in failed["损坏.docx"].errors[0].message
+    assert failed["加密.docx"].errors[0].code == "encrypted" and str(locked) in failed["加密.docx"].errors[0].message
+    for doc in failed.values():
+        assert [f.rule for f in doc.findings] == ["LF900"]
+    ok = [d for d in first.docs if d.doc.status != "failed"]
+    assert all(len(d.doc.risks) == 4 for d in ok)
+    for d in ok:  # exactly the risk built without a measure is uncovered and gets LF101
+        states = [r.state for r in d.doc.risks]
+        assert states[1] == "uncovered" and states.count("uncovered") == 1, (d.path, states)
+        assert [f.refs for f in d.doc.findings if f.rule == "LF101"] == [[d.doc.risks[1].id]]
+    assert len(first.units) == 50
+    assert (out / "index.html").is_file() and (out / "summary.xlsx").is_file()
+    assert len(list((out / "submissions").rglob("*.json"))) == 502
+    assert len(list((out / "units").glob("*.html"))) == 50
+    assert not list(out.rglob("*.tmp"))  # atomic writes leave nothing half-done
+
+    _forbid_parsing(monkeypatch)
+    second = run_batch([src], out, opts())
+    assert second.parsed == 0 and second.cache_hits == 502
+    assert [(d.path, d.doc.status, [f.rule for f in d.doc.findings]) for d in second.docs] == \
+           [(d.path, d.doc.status, [f.rule for f in d.doc.findings]) for d in first.docs]
+
+
+# -- smaller, faster cases ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_tree(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("subs")
+    for n in range(4):
+        unit = f"单位{n // 2}"
+        make_submission(root / unit / f"表{n}.docx", unit, n)
+    return root
+
+
+def test_outputs_and_contract(small_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    seen = []
+    res = run_batch([small_tree], out, opts(progress=lambda *a: seen.append(a)))
+    assert [s[0] for s in seen] == [1, 2, 3, 4] and all(s[1] == 4 for s in seen)
+    j = json.loads((out / "submissions" / "单位0" / "表0.docx.json").read_text(encoding="utf-8"))
+    assert j["schema_version"] == "1" and j["status"] == "ok" and "blocks" not in j
+    assert [r["state"] for r in j["risks"]] == ["covered", "uncovered", "covered", "covered"]
+    assert any(f["rule"] == "LF101" and f["refs"] == [j["risks"][1]["id"]] for f in j["findings"])
+    for u in res.units:
+        for fmt in ("html", "md", "xlsx", "csv", "risks_csv"):
+            assert (out / u.files[fmt]).is_file(), (u.name, fmt)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="units/%E5%8D%95%E4%BD%8D0.html"' in index  # relative and URL-escaped
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["summary"]["risks"] == 16 and summary["summary"]["covered_pct"] == 75.0
+
+
+def test_second_run_parses_nothing_and_copies_are_rebased(small_tree: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    run_batch([small_tree], out, opts())
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "同一份.docx").write_bytes((small_tree / "单位0" / "表0.docx").read_bytes())
+    _forbid_parsing(monkeypatch)
+    again = run_batch([small_tree, copy], out, opts())
+    assert again.parsed == 0 and again.cache_hits == 5
+    moved = next(d for d in again.docs if d.path.endswith("同一份.docx"))
+    assert moved.doc.source.path == str(copy / "同一份.docx")  # the cached document follows the file
+
+
+def test_no_cache_parses_again(small_tree: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_batch([small_tree], out, opts())
+    res = run_batch([small_tree], out, opts(use_cache=False))
+    assert res.parsed == 4 and res.cache_hits == 0
+
+
+def test_cache_dir_and_changed_file(small_tree: Path, tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    make_submission(tree / "a.docx", "甲", 1)
+    make_submission(tree / "b.docx", "甲", 2)
+    cache = tmp_path / "cache"
+    run_batch([tree], tmp_path / "o", opts(cache_dir=cache))
+    assert list(cache.rglob("*.json.z"))
+    make_submission(tree / "b.docx", "甲", 3)  # changed content: only this one is parsed again
+    res = run_batch([tree], tmp_path / "o", opts(cache_dir=cache))
+    assert res.parsed == 1 and res.cache_hits == 1
+
+
+def test_fail_fast_stops_at_first_unreadable(tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    tree.mkdir()
+    corrupt_docx(tree / "0坏.docx")
+    for n in range(3):
+        make_submission(tree / f"{n + 1}好.docx", "乙", n)
+    res = run_batch([tree], tmp_path / "o", opts(jobs=1, fail_fast=True))
+    assert res.aborted and "0坏.docx" in res.abort_reason and res.exit_code("never") == 2
+    assert not (tmp_path / "o" / "index.html").exists()  # no reports from a partial batch
+
+
+# -- the command ---------------------------------------------------------------------------------------
+
+CLEAN = (("财务科", "资金拨付审核不严@N@", "高", "1.实行双人审核制度；2.每月对账并公示；3.发现问题及时追责问责。", "主要领导"),)
+
+
+def run_cli(*args: str) -> object:
+    return CliRunner().invoke(check, [*args, "--jobs", "1", "-q"], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("case,extra,code", [
+    ("gap", [], 1),  # LF101 is an error
+    ("gap", ["--fail-on", "never"], 0),
+    ("clean", [], 0),
+    ("clean", ["--fail-on", "info"], None),  # info findings may exist: 1 exactly when they do
+])
+def test_cli_exit_codes(tmp_path: Path, case: str, extra: list[str], code: int | None) -> None:
+    f = make_submission(tmp_path / "in" / "a.docx", "丙", 1, tuple(ROWS) if case == "gap" else CLEAN)
+    r = run_cli(str(f), "--out", str(tmp_path / "o"), "--format", "json", *extra)
+    obj = json.loads(r.output)
+    if code is None:
+        code = 1 if obj["summary"]["by_severity"]["info"] + obj["summary"]["by_severity"]["warning"] else 0
+    assert r.exit_code == code, r.output
+    if case == "clean":
+        assert obj["summary"]["by_severity"]["error"] == 0, obj["findings"]
+
+
+def test_cli_usage_and_config_errors_exit_2(tmp_path: Path) -> None:
+    f = make_submission(tmp_path / "a.docx", "丁", 1)
+    assert run_cli(str(tmp_path / "missing.docx")).exit_code == 2  # click: path does not exist
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: profile\nrules:\n  LF101: {severity: fatal}\n", encoding="utf-8")
+    r = run_cli(str(f), "--out", str(tmp_path / "o"), "--profile", str(bad))
+    assert r.exit_code == 2 and "bad.yaml" in r.output  # a config error, never findings
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run_cli(str(empty), "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2 and "no documents found" in r.output
+
+
+def test_cli_fail_fast_exit_2(tmp_path: Path) -> None:
+    corrupt_docx(tmp_path / "坏.docx")
+    r = run_cli(str(tmp_path / "坏.docx"), "--out", str(tmp_path / "o"), "--fail-fast")
+    assert r.exit_code == 2 and "坏.docx" in r.output
+    r = run_cli(str(tmp_path / "坏.docx"), "--out", str(tmp_path / "o2"))  # without: an LF900 finding
+    assert r.exit_code == 1 and "LF900" in r.output
+
+
+@pytest.mark.parametrize("fmt,probe", [
+    ("text", lambda s: "LF101" in s and "index.html" in s),
+    ("json", lambda s: json.loads(s)["summary"]["submissions"] == 1),
+    ("sarif", lambda s: json.loads(s)["version"] == "2.1.0"),
+    ("junit", lambda s: s.startswith("<?xml") and "<testsuite " in s),
+    ("github", lambda s: s.startswith("::error file=") and "title=LF101" in s),
+])
+def test_cli_formats_to_file(tmp_path: Path, fmt: str, probe) -> None:
+    f = make_submission(tmp_path / "a.docx", "戊", 1)
+    target = tmp_path / f"result.{fmt}"
+    r = run_cli(str(f), "--out", str(tmp_path / "o"), "--format", fmt, "--output", str(target), "--lang", "en")
+    assert r.exit_code == 1 and r.output == ""
+    assert probe(target.read_text(encoding="utf-8"))

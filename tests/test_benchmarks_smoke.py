@@ -1,0 +1,228 @@
+"""Smoke tests of the benchmark harness: the generator at its smallest and the pure functions.
+
+No timing is asserted here: timings belong to ``python -m benchmarks.run``, not to the test suite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from benchmarks import floors, generate
+from benchmarks import run as bench
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _w_texts(docx: Path) -> list[str]:
+    """The w:t texts by a regular expression over the raw XML (independent of the floor's lxml walk)."""
+    xml = zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
+    return [unescape(t) for t in re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml)]
+
+
+@pytest.fixture(scope="module")
+def one_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate.write_docx(tmp_path_factory.mktemp("gen") / "one.docx", pages=1, seed=3)
+
+
+def test_docx_is_a_word_package_with_merged_risk_table(one_page: Path) -> None:
+    import docx
+    from lxml import etree
+
+    d = docx.Document(str(one_page))
+    assert len(d.tables) == 1
+    table = d.tables[0]
+    header = [c.text for c in table.rows[1].cells]
+    assert header == [h for h, _ in generate.COLUMNS]
+    # the title row spans every column; 科室 and 责任领导 are vertically merged groups
+    root = etree.fromstring(zipfile.ZipFile(one_page).read("word/document.xml"))
+    spans = [int(e.get(f"{W}val")) for e in root.iter(f"{W}gridSpan")]
+    assert spans == [len(generate.COLUMNS)]
+    restarts = [e for e in root.iter(f"{W}vMerge") if e.get(f"{W}val") == "restart"]
+    assert restarts, "no vertical merge in the risk table"
+
+
+def test_stated_count_matches_the_table(one_page: Path) -> None:
+    """The intro states 共查找风险点N个; the table below has exactly N data rows."""
+    import docx
+
+    d = docx.Document(str(one_page))
+    intro = " ".join(p.text for p in d.paragraphs)
+    m = re.search(r"共查找风险点(\d+)个", intro)
+    assert m is not None
+    data_rows = len(d.tables[0].rows) - 2  # title row and header row
+    assert data_rows == int(m.group(1))
+
+
+def test_docx_floor_sees_every_text_character(one_page: Path) -> None:
+    assert floors.docx_floor(one_page) == sum(len(t) for t in _w_texts(one_page))
+
+
+def test_docx_generation_is_deterministic(tmp_path: Path) -> None:
+    a = generate.write_docx(tmp_path / "a.docx", 1, seed=7).read_bytes()
+    b = generate.write_docx(tmp_path / "b.docx", 1, seed=7).read_bytes()
+    c = generate.write_docx(tmp_path / "c.docx", 1, seed=8).read_bytes()
+    assert a == b and a != c
+
+
+def test_batch_varies_every_document(tmp_path: Path) -> None:
+    files = generate.write_batch(tmp_path / "batch", 4, pages=1, per_unit=2)
+    assert len(files) == 4
+    assert len({hashlib.sha256(f.read_bytes()).hexdigest() for f in files}) == 4
+    assert len({f.parent for f in files}) == 2  # one folder per unit
+    for i, f in enumerate(files):
+        text = "".join(_w_texts(f))
+        assert "@@UNIT@@" not in text
+        assert generate.unit_name(i // 2) in text and generate.unit_name(i // 2) in f.parent.name
+
+
+def test_txt_is_gb18030_with_stated_counts(tmp_path: Path) -> None:
+    p = generate.write_txt(tmp_path / "r.txt", pages=1)
+    raw = p.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    text = raw.decode("gb18030")
+    assert re.search(r"查找廉政风险点\d+个", text)
+    assert len(text) >= generate.TXT_CHARS_PER_PAGE
+
+
+def test_xlsx_has_merged_department_column(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    p = generate.write_xlsx(tmp_path / "t.xlsx", pages=2)
+    ws = load_workbook(p).active
+    assert [c.value for c in ws[2]] == [h for h, _ in generate.COLUMNS]
+    merged = [str(r) for r in ws.merged_cells.ranges]
+    assert any(r.startswith("B") for r in merged), merged
+
+
+def test_cached_item_replaces_stale_versions(tmp_path: Path) -> None:
+    (tmp_path / "docx-1p.oldkey.docx").write_bytes(b"x")
+    (tmp_path / "docx-10p.other.docx").write_bytes(b"y")  # another item: kept
+    path, hit = generate._cached(tmp_path, "docx-1p", "docx", "newkey")
+    assert (path.name, hit) == ("docx-1p.newkey.docx", False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docx-10p.other.docx"]
+
+
+# -- the harness's pure functions -------------------------------------------------------------------
+
+@pytest.mark.parametrize("pipeline_s,floor_s,expected", [
+    (0.05, 0.01, 5.0), (1.0, 0.8, 1.25), (None, 0.01, None), (0.05, None, None), (0.05, 0.0, None),
+])
+def test_ratio(pipeline_s: float | None, floor_s: float | None, expected: float | None) -> None:
+    got = bench.ratio(pipeline_s, floor_s)
+    assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+T_RATIO = bench.Target("docx_ratio", "x", 5.0, "<=", "×")
+T_SCALE = bench.Target("scaling_2_workers", "x", 1.8, ">=", "×")
+T_FLAT = bench.Target("rss_flat", "x", True, "==", "")
+
+
+@pytest.mark.parametrize("target,measured,passed,miss_fragment", [
+    (T_RATIO, 4.0, True, None),
+    (T_RATIO, 5.0, True, None),
+    (T_RATIO, 10.0, False, "2.00× the limit"),
+    (T_SCALE, 1.9, True, None),
+    (T_SCALE, 0.9, False, "50% of the minimum"),
+    (T_FLAT, True, True, None),
+    (T_FLAT, False, False, "not flat"),
+    (T_RATIO, None, None, "not available"),
+])
+def test_evaluate(target: bench.Target, measured: float | bool | None, passed: bool | None,
+                  miss_fragment: str | None) -> None:
+    v = bench.evaluate(target, measured)
+    assert v["pass"] is passed
+    if miss_fragment is None:
+        assert v["miss_by"] is None
+    else:
+        assert miss_fragment in v["miss_by"]
+
+
+@pytest.mark.parametrize("speedup,expected", [(2.0, 0.0), (1.0, 1.0), (1.6, 0.25), (0.5, 1.0), (None, None)])
+def test_amdahl_serial_fraction(speedup: float | None, expected: float | None) -> None:
+    got = bench.amdahl_serial_fraction(speedup)
+    assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+def _samples(worker_mb: list[float], parent_mb: float = 100.0) -> list[tuple[float, float, list[float]]]:
+    return [(i * 0.5, parent_mb + i, [20.0, w]) for i, w in enumerate(worker_mb)]
+
+
+@pytest.mark.parametrize("series,flat", [
+    ([150, 160, 155, 170, 150, 165, 158, 162, 151, 160], True),  # recycled workers saw-tooth around a level
+    ([150, 180, 210, 240, 270, 300, 330, 360, 390, 420], False),  # a leak
+    ([150, 160, 170], None),  # too few samples to say
+])
+def test_summarise_rss(series: list[float], flat: bool | None) -> None:
+    s = bench.summarise_rss(_samples(series), n_docs=1000)
+    assert s["flat"] is flat
+    if flat is not None:
+        assert s["worker_max_mb"] == max(series)
+        assert s["parent_growth_mb_per_1000_docs"] > 0
+
+
+def test_stage_split_orders_and_shares() -> None:
+    split = bench.stage_split({"parse": 0.2, "extract": 0.6, "write": 0.2, "checks": None})
+    assert [s for s, _, _ in split] == ["extract", "parse", "write"]  # ties keep the stage order
+    assert sum(sh for _, _, sh in split) == pytest.approx(1.0)
+
+
+def _synthetic_results() -> dict:
+    fmt = {"format": "docx", "pages": 10, "bytes": 20480, "repeats": 3, "status": "ok", "errors": [],
+           "floor_s": 0.007, "pipeline_s": 0.070, "ratio": 10.0, "cpu_ratio": 9.0,
+           "stages": {"parse": 0.02, "segment": 0.0, "extract": 0.04, "link": 0.0, "checks": 0.005, "write": 0.005},
+           "docs_per_s": 14.3, "pages_per_s": 143.0, "text_mb_per_s": 0.2}
+    return {"mode": "quick", "started": "2024-01-01T00:00:00", "duration_s": 12.0,
+            "machine": {"cpu": "Test | CPU", "cores": 2, "loadavg_start": (0.1, 0, 0), "loadavg_end": (0.2, 0, 0),
+                        "libraries": {"lxml": "5"}},
+            "formats": {"docx-10p": fmt},
+            "batch": {"available": True, "n": 200, "method": "m", "jobs1_s": 20.0, "jobs2_s": 12.5,
+                      "runs": {"jobs1_s": [20.0], "jobs2_s": [12.5]}, "speedup": 1.6, "docs_per_s_1": 10.0,
+                      "docs_per_s_2": 16.0, "serial_fraction": 0.25, "rss": {"available": False, "reason": "r"}},
+            "help": {"available": True, "median_s": 0.1, "runs": [0.1], "command": "lianfang --help",
+                     "top_imports": [("click", 0.03)]}}
+
+
+def test_headline_and_markdown() -> None:
+    r = _synthetic_results()
+    bench.headline(r)
+    assert r["docx_ratio"] == 10.0
+    assert r["scaling_2_workers"] == 1.6
+    assert r["docs_per_s"] == 16.0
+    assert r["projection_10k_s"] == pytest.approx(10_000 / 16.0)
+    verdicts = {t["key"]: t["pass"] for t in r["targets"]}
+    assert verdicts["docx_ratio"] is False and verdicts["help_s"] is True and verdicts["pdf_ratio"] is None
+    docx_t = next(t for t in r["targets"] if t["key"] == "docx_ratio")
+    assert "extract 40 ms" in docx_t["dominant"]  # the largest stage is named
+    md = bench.markdown_report(r)
+    assert any(line.startswith("| .docx end to end") and "| MISS |" in line for line in md.splitlines())
+    assert "Test \\| CPU" in md  # table cells are escaped
+    assert md.count("\n| docx-10p ×3 |") == 1
+    text = bench.console_report(r)
+    assert "MISS" in text and "PASS" in text
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_descendants_and_rss_sampler() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; x = b'x' * (30 * 2**20); time.sleep(3)"])
+    try:
+        sampler = bench.RssSampler(os.getpid(), interval=0.2)
+        sampler.start()
+        import time
+
+        time.sleep(1.0)
+        samples = sampler.stop()
+        assert child.pid in bench.descendants(os.getpid())
+        assert samples and max(max(ch) for _, _, ch in samples if ch) >= 30
+    finally:
+        child.kill()
+        child.wait()

@@ -1,0 +1,241 @@
+"""Reviewer reports (HTML, Markdown, Excel, CSV, batch summary) and cell/file-name safety.
+
+The documents are built here by hand — risks, measures, findings and states — so the expected
+figures follow from the construction (3 risks: 1 covered, 1 uncovered, 1 undecidable → 50%).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.model import Document, Finding, Loc, Measure, Risk, Source
+from pipeline.report import csv as rcsv
+from pipeline.report import html, markdown
+from pipeline.report import xlsx as rxlsx
+from pipeline.report.safe import is_formula_like, neutralise, safe_filename, strip_control, unique_names
+from pipeline.report.view import RuleInfo, build_unit_report
+
+EVIL = "<script>window.__pwned=1;document.title='pwned'</script>"
+RULES = {
+    "LF101": RuleInfo("LF101", "risk-without-measure", "error", "A risk point has no countermeasure",
+                      "风险点没有防控措施", "为该风险点补充防控措施", "Add a measure", "help 101"),
+    "LF104": RuleInfo("LF104", "risk-without-owner", "error", "Nobody is responsible", "风险点没有责任人",
+                      "明确责任人", "Name an owner", "help 104"),
+    "LF900": RuleInfo("LF900", "unreadable", "error", "Could not be read", "无法读取", "重新提交", "Resubmit", "h"),
+}
+
+
+def make_docs(evil: bool = True) -> list[Document]:
+    name = f"审批风险{EVIL}" if evil else "审批风险"
+    path = f"单位甲/{EVIL if evil else 'x'}自查表.docx"
+    d = Document(source=Source(path=path, format="docx"), kind="risk_table", tool_version="9.9")
+    d.measures = [Measure(id="M1", text="=HYPERLINK(\"http://x\",\"点\")", defense_line="prevention"),
+                  Measure(id="M2", text="实行集体研究决定", defense_line="monitoring")]
+    d.risks = [
+        Risk(id="R1", name=name, department="财务科", level="high", level_raw="一级", measures=["M1", "M2"],
+             responsible=["张某"], state="covered", loc=Loc(table=0, row=2, col=3)),
+        Risk(id="R2", name="违规发放补贴", department="人事科", level="medium", measures=[], responsible=[],
+             state="uncovered", loc=Loc(table=0, row=3, col=1)),
+        Risk(id="R3", name="表格无法读取的风险", department="人事科", level="high", state="undecidable",
+             loc=Loc(table=1, row=1)),
+    ]
+    d.findings = [
+        Finding(rule="LF101", name="risk-without-measure", severity="error", message=f"风险点“违规发放补贴”无措施{EVIL}",
+                message_en="no measure", loc=Loc(file=path, table=0, row=3, col=1), refs=["R2"]),
+        Finding(rule="LF104", name="risk-without-owner", severity="error", message="风险点“违规发放补贴”无责任人",
+                loc=Loc(file=path, table=0, row=3, col=4), refs=["R2"]),
+    ]
+    bad = Document(source=Source(path="单位甲/坏.pdf", format="pdf"), status="failed", kind="unknown")
+    bad.add_error("parse", "encrypted", "单位甲/坏.pdf: the PDF is encrypted", fatal=True)
+    bad.findings = [Finding(rule="LF900", name="unreadable", severity="error", message="文件无法读取：已加密",
+                            loc=Loc(file="单位甲/坏.pdf"))]
+    return [d, bad]
+
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><script>alert(1)</script>'
+       '<rect width="120" height="40" fill="red"/></svg>')
+
+
+@pytest.fixture()
+def report():
+    return build_unit_report("folder:单位甲", f"单位甲{EVIL}", make_docs(), slug="unit", graph_svg=SVG, rules=RULES)
+
+
+def test_figures_follow_from_the_states(report) -> None:
+    f = report.figures
+    assert f["risks"] == 3 and f["decidable"] == 2 and f["covered"] == 1
+    assert f["covered_pct"] == 50.0  # undecidable leaves the denominator
+    assert f["by_level"] == {"high": 2, "medium": 1, "low": 0, "none": 0}
+    assert f["by_rule"] == {"LF101": 1, "LF104": 1, "LF900": 1}
+    assert f["by_severity"] == {"error": 3, "warning": 0, "info": 0}
+    assert f["high_gaps"] == 0  # the uncovered risk is medium; the high one is undecidable, not a gap
+    assert report.departments == ["人事科", "财务科"]
+    # the finding inherits the level and department of the risk it refers to (filters use them)
+    lf101 = next(x for x in report.findings if x.rule == "LF101")
+    assert (lf101.level, lf101.department, lf101.line, lf101.column) == ("medium", "人事科", 4, 2)
+
+
+def _html_tree(text: str):
+    import lxml.html
+
+    return lxml.html.fromstring(text)
+
+
+def test_html_is_offline_and_escaped(report) -> None:
+    page = html.render_unit(report)
+    tree = _html_tree(page)
+    csp = tree.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
+    assert "default-src 'none'" in csp and "img-src data:" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    scripts = tree.xpath("//script")
+    assert len(scripts) == 1  # ours only: none of the planted ones became an element
+    digest = base64.b64encode(hashlib.sha256(scripts[0].text.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp  # the CSP admits exactly our script
+    assert not tree.xpath("//link|//iframe|//object|//embed")
+    for attr in tree.xpath("//@src|//@href"):
+        assert attr.startswith(("data:", "#")), attr  # nothing is fetched from anywhere
+    assert page.count("&lt;script&gt;") >= 3  # unit name, file name, risk name, message …
+    assert "window.__pwned=1" not in scripts[0].text
+    # the graph travels as a data: image, its own <script> inert and not in the page text
+    img = tree.xpath("//img[@id='graph-img']/@src")[0]
+    assert base64.b64decode(img.split(",", 1)[1]).decode() == SVG
+    assert "alert(1)" not in page
+
+
+def test_html_matrix_and_findings(report) -> None:
+    tree = _html_tree(html.render_unit(report))
+    rows = tree.xpath("//tr[@data-row='risk']")
+    assert [r.get("data-level") for r in rows] == ["high", "medium", "high"]
+    assert [r.get("data-state") for r in rows] == ["covered", "uncovered", "undecidable"]
+    assert rows[1].get("data-rules") == "LF101 LF104"
+    assert tree.xpath("//*[@id='fig-covered']")[0].text_content() == "50%"
+    groups = tree.xpath("//section[@data-group]/@data-group")
+    assert groups == ["LF101", "LF104", "LF900"]
+    lf101 = tree.xpath("//section[@data-group='LF101']//tr[@data-row='finding']/td")
+    cells = [c.text_content() for c in lf101]
+    assert cells[3:] == ["", "1", "4", "2"]  # page, table, row, col: 1-based for readers
+    options = tree.xpath("//select[@id='filter-dept']/option/@value")
+    assert options == ["", "人事科", "财务科"]
+
+
+def test_html_english_labels() -> None:
+    r = build_unit_report("k", "Unit A", make_docs(evil=False), lang="en", rules=RULES)
+    page = html.render_unit(r)
+    assert '<html lang="en">' in page and "Coverage matrix" in page and "风险点覆盖矩阵" not in page
+    assert "no measure" in page  # message_en used
+
+
+def test_markdown_escapes_and_lists(report) -> None:
+    md = markdown.render_unit(report)
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    matrix = md.split("## 风险点覆盖矩阵")[1].split("## ")[0]
+    rows = [ln for ln in matrix.splitlines() if ln.startswith("| ") and not ln.startswith("| #")]
+    assert len(rows) == 3
+    # every table row has the same number of cells: no stray | from document text
+    assert {ln.count(" | ") for ln in rows} == {8}
+    assert "### LF101" in md and "### LF900" in md
+
+
+def test_xlsx_is_safe_and_usable(report) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(rxlsx.render_unit(report)))
+    assert wb.sheetnames == ["问题清单", "风险点"]
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    risks = wb["风险点"]
+    values = [c.value for row in risks.iter_rows(min_row=2) for c in row]
+    measures = [v for v in values if isinstance(v, str) and "HYPERLINK" in v]
+    assert measures and all(not v.startswith("=") for v in measures)
+    assert all(c.data_type != "f" for row in risks.iter_rows() for c in row)
+    assert risks.column_dimensions["G"].width == 60
+
+
+def test_csv_has_bom_and_neutral_cells(report) -> None:
+    data = rcsv.render_risks(report)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 4 and rows[0][0] == "#"
+    cell = next(c for r in rows for c in r if "HYPERLINK" in c)
+    assert cell.startswith("1. =HYPERLINK")  # numbered list: already not a formula
+    fdata = rcsv.render_findings(report).decode("utf-8-sig")
+    assert "'=" not in fdata.split("\n")[0]
+
+
+NEUTRALISE = [
+    ("=1+2", "'=1+2"),
+    ("+SUM(A1)", "'+SUM(A1)"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=cmd|' /C calc'!A0", "'\t=cmd|' /C calc'!A0"),
+    ("\r=1", "'\n=1"),
+    ("  =1", "'  =1"),  # leading spaces do not disarm it
+    ("＝HYPERLINK()", "'＝HYPERLINK()"),  # full-width = folds to = under NFKC
+    ("\u3000@x", "'\u3000@x"),  # ideographic space then @
+    ("a\x00b\x07c", "abc"),
+    ("\x01=1", "'=1"),  # control characters go, then it is checked again
+    ("正常文本", "正常文本"),
+    ("一、加强监督", "一、加强监督"),
+    (42, 42),
+    (-3.5, -3.5),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize("value,expected", NEUTRALISE)
+def test_neutralise(value, expected) -> None:
+    assert neutralise(value) == expected
+
+
+@pytest.mark.parametrize("text,formula", [("=A1", True), ("'=A1", False), ("a=b", False), ("－1", True), ("", False)])
+def test_is_formula_like(text: str, formula: bool) -> None:
+    assert is_formula_like(text) is formula
+
+
+SAFE_NAMES = [
+    ("单位甲", "单位甲"),
+    ("../../etc/passwd", "_.._etc_passwd"),  # no separator survives; inner dots are harmless
+    ("a/b\\c:d*e?f\"g<h>i|j", "a_b_c_d_e_f_g_h_i_j"),
+    ("CON", "CON_"),
+    ("lpt1.txt", "lpt1.txt_"),
+    ("...", "unnamed"),
+    ("", "unnamed"),
+    (" 名称. ", "名称"),
+    ("a\x00b\nc", "ab c"),
+    (EVIL, "_script_window.__pwned=1;document.title='pwned'__script_"),
+]
+
+
+@pytest.mark.parametrize("name,expected", SAFE_NAMES)
+def test_safe_filename(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+
+
+def test_safe_filename_long_names_stay_distinct() -> None:
+    a, b = "长" * 100 + "甲", "长" * 100 + "乙"
+    sa, sb = safe_filename(a), safe_filename(b)
+    assert sa != sb and len(sa.encode()) <= 120 and len(sb.encode()) <= 120
+
+
+def test_unique_names_fold_case() -> None:
+    assert unique_names(["Unit", "unit", "UNIT", "x"]) == ["Unit", "unit-2", "UNIT-3", "x"]
+
+
+def test_strip_control_keeps_text_layout() -> None:
+    assert strip_control("a\r\nb\rc\td\x1be") == "a\nb\nc\tde"
+
+
+def test_templates_escape_everything() -> None:
+    # every {{ … }} that is not ours must be escaped: autoescape is on for every template
+    env = html.environment()
+    assert env.autoescape is True
+    tpl_dir = Path(html.TEMPLATES)
+    for t in tpl_dir.glob("*.html.j2"):
+        assert "|safe" not in t.read_text(encoding="utf-8"), t.name
+    assert re.search(r"</", (tpl_dir / "report.js").read_text()) is None
