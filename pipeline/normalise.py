@@ -57,9 +57,16 @@ def _table(variants_key: tuple[tuple[str, str], ...]) -> dict[int, str | None]:
 
 
 def _variants() -> tuple[tuple[str, str], ...]:
+    from pipeline.lexicon import lexicon_dir
+
+    return _variants_for(str(lexicon_dir()))
+
+
+@lru_cache(maxsize=4)
+def _variants_for(root: str) -> tuple[tuple[str, str], ...]:
     from pipeline.lexicon import load_lexicons
 
-    return tuple(sorted(load_lexicons().variants.items()))
+    return tuple(sorted(load_lexicons(root).variants.items()))
 
 
 @lru_cache(maxsize=1)

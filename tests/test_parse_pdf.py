@@ -460,3 +460,11 @@ def test_garbage_after_pdf_header(tmp_path: Path) -> None:
         pdfmod.parse(p)
     assert ei.value.code == "corrupt_pdf"
     assert "damaged" in str(ei.value)
+
+
+def test_pdf_without_pages(tmp_path: Path) -> None:
+    p = tmp_path / "empty.pdf"
+    p.write_bytes(_pdf([]))
+    with pytest.raises(InputError) as ei:
+        pdfmod.parse(p)
+    assert ei.value.code == "no_pages"

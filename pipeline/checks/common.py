@@ -8,13 +8,12 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
-from pipeline.model import Cell, Document, LevelDef, Loc, Measure, Risk, Table
+from pipeline.model import Cell, Document, LevelDef, Loc, Measure, Table
 
 _log = logging.getLogger(__name__)
 
 # 分级负责: a higher number is a higher rank; supervisor/other are outside the line of command
 RANK_ORDER: dict[str, int] = {"principal": 4, "in_charge": 3, "section_head": 2, "post_holder": 1}
-LEVEL_ORDER: dict[str, int] = {"high": 3, "medium": 2, "low": 1}
 RANK_ZH = {"principal": "主要领导", "in_charge": "分管领导", "section_head": "科室负责人",
            "post_holder": "岗位人员", "supervisor": "纪检监督", "other": "其他"}
 LEVEL_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -29,16 +28,6 @@ def key(text: str | None) -> str:
     if not text:
         return ""
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).lower()
-
-
-def risk_text(risk: Risk) -> str:
-    return "\n".join(t for t in (risk.name, risk.manifestation) if t)
-
-
-def measures_of(doc: Document, risk: Risk, index: dict[str, Measure] | None = None) -> list[Measure]:
-    """The risk's measures that exist and have text (a dangling id or an empty text is no measure)."""
-    idx = index if index is not None else {m.id: m for m in doc.measures}
-    return [idx[i] for i in risk.measures if i in idx and idx[i].text.strip()]
 
 
 # -- lexicon term lists -------------------------------------------------------------------------
@@ -158,14 +147,23 @@ def tables_by_index(doc: Document) -> dict[int, Table]:
     return {t.index: t for t in doc.tables()}
 
 
-def cell_at(doc: Document, loc: Loc, tables: dict[int, Table] | None = None) -> Cell | None:
-    """The origin cell covering ``loc`` (table, row, col), if the document has it."""
+def cell_at(doc: Document, loc: Loc, tables: dict[int, Table] | None = None,
+            maps: dict[int, list[list[Cell | None]]] | None = None) -> Cell | None:
+    """The origin cell covering ``loc`` (table, row, col), if the document has it.
+
+    Pass the same ``maps`` dict on every call over one document: each table's origin map is
+    then built once, not once per look-up.
+    """
     if loc.table is None or loc.row is None or loc.col is None:
         return None
     t = (tables if tables is not None else tables_by_index(doc)).get(loc.table)
     if t is None or not (0 <= loc.row < t.n_rows and 0 <= loc.col < t.n_cols):
         return None
-    return t.origin_map()[loc.row][loc.col]
+    if maps is None:
+        return t.origin_map()[loc.row][loc.col]
+    if t.index not in maps:
+        maps[t.index] = t.origin_map()
+    return maps[t.index][loc.row][loc.col]
 
 
 def measure_columns(doc: Document) -> dict[int, int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pipeline.checks.common import cell_at, key, tables_by_index
 from pipeline.checks.engine import Hit, Rule, UnitView, short
-from pipeline.model import Document, Loc
+from pipeline.model import Cell, Document, Loc
 from pipeline.units import distinct_submissions
 
 _log = logging.getLogger(__name__)
@@ -127,6 +127,7 @@ def _measure_numbers(text: str) -> list[int]:
 def check_lf112(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     for doc in unit.docs:
         tables = None
+        maps: dict[int, list[list[Cell | None]]] = {}
         for risk in doc.risks:
             items = sub_items(risk.manifestation)
             if not items:
@@ -139,7 +140,7 @@ def check_lf112(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
             if cells:
                 tables = tables if tables is not None else tables_by_index(doc)
                 for t, r, c in sorted(cells, key=str):
-                    cell = cell_at(doc, Loc(table=t, row=r, col=c), tables)
+                    cell = cell_at(doc, Loc(table=t, row=r, col=c), tables, maps)
                     if cell is not None:
                         numbers.extend(_measure_numbers(cell.raw or cell.text))
             if not numbers:

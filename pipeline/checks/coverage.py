@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from pipeline.checks.common import LEVEL_ZH, interpret_in_scheme, is_generic, key, measure_columns
+from pipeline.checks.common import interpret_in_scheme, is_generic, key, measure_columns
 from pipeline.checks.engine import Hit, Rule, UnitView, short
 from pipeline.model import Document, Risk
 
@@ -75,6 +75,7 @@ def check_lf102(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
 def check_lf103(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     scheme = unit.plan.level_scheme if unit.plan else []
     names = "、".join(d.name for d in scheme)
+    src_zh, src_en = unit.plan_source()
     for doc in unit.docs:
         if not doc.risks:
             continue
@@ -91,13 +92,14 @@ def check_lf103(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
         if scheme:
             raws = sorted({r.level_raw.strip() for r in doc.risks if r.level_raw and r.level_raw.strip()})
             in_scheme = interpret_in_scheme(raws, scheme)
+        ungraded_ids = {r.id for r in ungraded}
         for r in doc.risks:
             raw = (r.level_raw or "").strip()
-            if r in ungraded:
+            if r.id in ungraded_ids:
                 why = ("未评定风险等级", "has no grade")
             elif scheme and in_scheme.get(raw) is None:
-                why = (f"的等级“{raw}”不在本单位实施方案规定的等级（{names}）之内",
-                       f"has grade '{raw}', which is not in the unit plan's scheme ({names})")
+                why = (f"的等级“{raw}”不在{src_zh}规定的等级（{names}）之内",
+                       f"has grade '{raw}', which is not in the scheme of {src_en} ({names})")
             elif not scheme and r.level is None:
                 why = (f"的等级“{raw}”无法识别为高、中、低", f"has grade '{raw}', not readable as high/medium/low")
             else:
@@ -245,5 +247,3 @@ RULES = [
         options={"similarity": 0.8, "overlap": 0.5},
     ),
 ]
-
-__all__ = ["RULES", "risk_state", "has_owner", "LEVEL_ZH"]

@@ -70,6 +70,12 @@ class UnitView:
             id(d): {m.id: m for m in d.measures} for d in self.docs
         }
 
+    def plan_source(self) -> tuple[str, str]:
+        """How messages name where the unit's framework comes from (zh, en)."""
+        if self.plan_doc is not None and self.plan_doc.kind == "plan":
+            return "本单位实施方案", "the unit's plan"
+        return "材料中的说明", "the submission's own note"
+
     def risks(self) -> Iterable[tuple[Document, Risk]]:
         for d in self.docs:
             for r in d.risks:

@@ -50,7 +50,7 @@ def required_ranks(unit: UnitView) -> dict[str, list[str]]:
 
 def check_lf105(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     need = required_ranks(unit)
-    source = ("本单位实施方案", "the unit's plan") if unit.plan and unit.plan.owner_by_level else \
+    source = unit.plan_source() if unit.plan and unit.plan.owner_by_level else \
         ("分级负责要求", "the graded-responsibility rule")
     for doc, risk in unit.risks():
         if risk.level is None or risk.level not in need:

@@ -212,6 +212,16 @@ def _is_list(text: str) -> bool:
     return bool(re.search(r"(?<![\d.])1[.、．]", v)) and len(split_enumerated(v[re.search(r"(?<![\d.])1[.、．]", v).start():])) > 1  # type: ignore[union-attr]
 
 
+def _looks_like_people(value: str, owners: Any) -> bool:
+    """A responsible value names roles, persons or units — not a list or a sentence."""
+    v = value.strip()
+    if not v or len(v) > 24 or match_enumerator(v) is not None or _SENT_END.search(v):
+        return False
+    parts = owners.split(v)
+    return bool(parts) and all(
+        owners.is_role(p) or owners.is_unit(p) or re.fullmatch(f"[{CJK}]{{2,3}}", p) for p in parts)
+
+
 def _raw_name(block: Block, value: str) -> str:
     """A name-like label value up to the first space of the raw text (hard-wrapped .txt/.doc
     text separates boxes with spaces that normalisation removed)."""
@@ -281,18 +291,18 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
         text = b.text
         if b.kind == "heading":
             cur = None
-            records.extend(_heading_lists(section_lists, owner, chart_power))
-            section_lists = []
-            heading_label = None
-            o = _owner_from_heading(text, plex, res.owners)
-            if o is not None:
-                owner = o
             bare = compact(text)
             e = match_enumerator(bare)
             bare = bare[e.end:] if e else bare
-            for phrase, lab in plex.lead_labels:
-                if bare == phrase:
-                    heading_label = lab
+            label = next((lab for phrase, lab in plex.lead_labels if bare == phrase), None)
+            if label is None:
+                # leaving the lists of a 风险点 / 防控措施 heading pair
+                records.extend(_heading_lists(section_lists, owner, chart_power))
+                section_lists = []
+            heading_label = label
+            o = _owner_from_heading(text, plex, res.owners)
+            if o is not None:
+                owner = o
             continue
         events = _events(text, plex, res.owners)
         if heading_label and not any(ev.kind == "label" for ev in events):
@@ -347,7 +357,7 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
                 if cur is not None and value:
                     cur.measures.append((value, b.index, ev.span))
             elif lab == "responsible":
-                name = value if len(value) <= 12 and match_enumerator(value) is None and not _SENT_END.search(value) else ""
+                name = value if _looks_like_people(value, res.owners) else ""
                 if pending_free is not None and _is_list(pending_free.value) and (cur is None or cur.box or not cur.measures):
                     measure_boxes.append((_box_text(pending_free.value), b.index, pending_free.span))
                 if name and cur is not None:

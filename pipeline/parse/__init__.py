@@ -127,6 +127,10 @@ def resolve_format(path: Path) -> tuple[str, str | None]:
             note = f"named .{ext} but the content is a legacy OLE2 Office file: read as .{fmt}"
         return fmt, note
     if magic in ("pdf", "docx", "xlsx", "odt", "rtf"):
+        if magic in ("docx", "xlsx"):
+            from pipeline.guards.zipguard import check_ooxml
+
+            check_ooxml(path, magic)  # zip bombs, bad member names/methods, DOCTYPE parts
         if ext != magic and not (magic == "docx" and ext in ("docm", "dotx", "wps")):
             note = f"named .{ext or '(none)'} but the content is {magic.upper()}: read as .{magic}"
         return magic, note

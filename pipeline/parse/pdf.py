@@ -146,12 +146,6 @@ class _PTable:
     def row_keys(self, r: int) -> list[str]:
         return [c.text_key() for c in sorted(self.cells, key=lambda c: c.col) if c.row == r]
 
-    def covering(self, r: int, col: int) -> _PCell | None:
-        for c in self.cells:
-            if c.row <= r < c.row + c.rs and c.col <= col < c.col + c.cs:
-                return c
-        return None
-
 
 # -- character → lines ----------------------------------------------------------------------
 
@@ -492,11 +486,17 @@ def _stitch(t: _PTable, u: _PTable) -> bool:
         return cmap[c.col], cmap[c.col + c.cs] - cmap[c.col]
 
     has_key = _key_column(t, h)
+    # the cell covering each grid column in the last row so far (one pass over the cells)
+    below: dict[int, _PCell] = {}
+    for c in t.cells:
+        if c.row <= last < c.row + c.rs:
+            for k in range(c.col, c.col + c.cs):
+                below[k] = c
     split = False
     new_record = False
     for b in first:
         col, cs = tcol(b)
-        a = t.covering(last, col)
+        a = below.get(col)
         if a is None:
             continue
         btext = b.text_key()
@@ -510,13 +510,19 @@ def _stitch(t: _PTable, u: _PTable) -> bool:
     if new_record:
         split = False
 
+    starts = sorted({c.row for c in t.cells if c.col == 0}) if has_key else []
+    grouping_cache: dict[int, bool] = {}
+
     def grouping(col: int) -> bool:
         # a column whose merged cells span several numbered records (科室, 责任领导)
         if not has_key:
             return False
-        starts = sorted({c.row for c in t.cells if c.col == 0})
-        return any(c.rs > 1 and sum(1 for s in starts if c.row < s < c.row + c.rs) > 0
-                   for c in t.cells if c.col == col)
+        if col not in grouping_cache:
+            grouping_cache[col] = any(
+                c.col == col and c.rs > 1 and bisect.bisect_right(starts, c.row) < len(starts)
+                and starts[bisect.bisect_right(starts, c.row)] < c.row + c.rs
+                for c in t.cells)
+        return grouping_cache[col]
 
     base = last if split else last + 1
     added_rows = u.n_rows - h - (1 if split else 0)
@@ -526,7 +532,7 @@ def _stitch(t: _PTable, u: _PTable) -> bool:
         col, cs = tcol(c)
         row = base + (c.row - h)
         if c.row == h:
-            a = t.covering(last, col)
+            a = below.get(col)
             if a is not None and a.col == col and a.cs == cs:
                 empty = not c.text_key()
                 # an empty cell under a merged value: the merge runs on, unless this is a new
@@ -728,6 +734,8 @@ def _open(path: Path) -> Any:
 
 def _describe(e: BaseException) -> str:
     msg = str(e).strip()
+    if type(e).__name__ == "PSEOF":
+        return "unexpected end of file: truncated?"
     return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
 
 
