@@ -52,11 +52,16 @@ def _ranks_by_name(doc: Document) -> dict[str, str]:
 
 
 def _person_ranks(doc: Document, risk: Risk, known: dict[str, str]) -> list[tuple[str, str | None]]:
-    names = [n.strip() for n in risk.responsible if n.strip()]
+    """Each person or role answering for the risk, with the rank the checks would give them."""
+    from pipeline.checks.common import role_rank
+
     parallel = len(risk.responsible_ranks) == len(risk.responsible)
     out = []
-    for i, n in enumerate(names):
-        rank = known.get(n) or (risk.responsible_ranks[i] if parallel and i < len(risk.responsible_ranks) else None)
+    for i, raw in enumerate(risk.responsible):
+        n = raw.strip()
+        if not n:
+            continue
+        rank = role_rank(n) or known.get(n) or (risk.responsible_ranks[i] if parallel else None)
         out.append((n, rank))
     return out
 

@@ -229,7 +229,7 @@ def validate_dir(root: str | Path | None = None) -> list[LexiconError]:
             if isinstance(data, dict) and data.get("kind") == "profile":
                 from pipeline.checks.profile import validate_profile_data  # lazy: avoids a cycle
 
-                errs.extend(LexiconError(rel, ln, msg) for ln, msg in validate_profile_data(_plain(data)))
+                errs.extend(LexiconError(rel, ln, msg) for ln, msg in validate_profile_data(data))
         elif path.name.endswith(".dict.txt"):
             errs.extend(_check_dict_txt(rel, path))
         elif path.suffix == ".jsonl":

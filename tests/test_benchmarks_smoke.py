@@ -226,3 +226,13 @@ def test_descendants_and_rss_sampler() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def test_warm_up_takes_the_smallest_item_of_each_format() -> None:
+    manifest = {
+        "docx-1p": {"format": "docx", "pages": 1}, "docx-10p": {"format": "docx", "pages": 10},
+        "pdf-10p": {"format": "pdf", "pages": 11}, "pdf-1p": {"format": "pdf", "pages": 1},
+        "txt-10p": {"format": "txt", "pages": 10},
+    }
+    wanted = {"docx-10p": 3, "docx-1p": 3, "pdf-10p": 2, "pdf-1p": 3, "txt-10p": 3, "xlsx-10p": 3}
+    assert sorted(bench.warm_up_items(manifest, wanted)) == ["docx-1p", "pdf-1p", "txt-10p"]

@@ -261,3 +261,13 @@ def test_command_on_the_composite(corpus_dir: Path, tmp_path: Path, fmt: str) ->
     else:
         H = nx.read_graphml(out)
         assert sum(1 for _, d in H.nodes(data=True) if d.get("state") == "uncovered") == gaps
+
+
+@pytest.mark.parametrize("module", ["pipeline.graph", "pipeline.units", "pipeline.checks.common",
+                                    "pipeline.checks.consistency", "pipeline.checks.plan", "pipeline.checks.profile"])
+def test_doctests(module: str) -> None:
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module))
+    assert res.attempted > 0 and res.failed == 0

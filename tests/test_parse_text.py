@@ -6,11 +6,29 @@ import codecs
 from pathlib import Path
 
 import pytest
-from conftest import dev_files
 
 from pipeline.errors import InputError
 from pipeline.parse import parse_file
 from pipeline.parse import text as textmod
+
+
+def _root_conftest():  # noqa: ANN202
+    """tests/conftest.py by path: a plain ``import conftest`` can pick up tests/hostile/conftest.py."""
+    import importlib.util
+    import sys
+
+    name = "lianfang_tests_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("conftest.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
+
+dev_files = _root_conftest().dev_files
+
 
 SAMPLE = "一、指导思想\n以习近平新时代中国特色社会主义思想为指导。\n（一）加强组织领导\nHello 世界 2024\n"
 

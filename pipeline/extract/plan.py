@@ -106,7 +106,8 @@ def _level_scheme(blocks: list[Any], res: Any, lex: dict[str, Any]) -> tuple[Sch
                 before, after = clause[: m.start()], clause[m.end():]
                 criteria = None
                 if re.search(rf"(?:{define})$", before):
-                    criteria = before
+                    # "风险等级为“一级”的…" states a level, it does not define one
+                    criteria = None if re.search(rf"(?:等级|级别|定级)(?:{define})$", before) else before
                 elif re.match(r"^(?:评定标准|标准|是指|为|是)[:：]?", after) and not re.match(r"^为(?:主|重点)", after):
                     criteria = re.sub(r"^(?:评定标准|标准|是指|为|是)[:：]?", "", after)
                 criteria = _clean_criteria(criteria, define) if criteria else None

@@ -186,7 +186,8 @@ def iter_inputs(paths: list[str | Path]) -> list[Path]:
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if name.startswith((".", "~$")):
+                    # Office lock files, hidden files, and a folder's own README are not submissions
+                    if name.startswith((".", "~$")) or name.lower().startswith("readme."):
                         continue
                     f = Path(root) / name
                     if f.suffix.lower() in SUPPORTED_SUFFIXES:

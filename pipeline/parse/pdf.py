@@ -144,7 +144,7 @@ class _PTable:
         return len(self.xs) - 1
 
     def row_keys(self, r: int) -> list[str]:
-        return [c.text_key() for c in sorted(self.cells, key=lambda c: c.col) if c.row == r]
+        return [c.text_key() for c in sorted((c for c in self.cells if c.row == r), key=lambda c: c.col)]
 
 
 # -- character → lines ----------------------------------------------------------------------

@@ -55,21 +55,18 @@ def render_index(result: Any) -> str:
 
 
 def render_xlsx(result: Any) -> bytes:
-    from openpyxl import Workbook
-
-    from pipeline.report.xlsx import add_sheet, workbook_bytes
+    from pipeline.report.xlsx import Workbook
 
     L = labels(result.lang)
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(title=L["batch_title"])
     head = [L["unit"], L["file"], L["kind"], L["status"], L["risks"], L["covered_pct"], L["high_gaps"],
             L["error"], L["warning"], L["info"], L["errors"], L["open_report"]]
     rows = [[r["unit"], r["file"], L.get(r["kind"], r["kind"]), L.get(r["status"], r["status"]), r["risks"],
              r["covered_pct"], r["high_gaps"], r["error_n"], r["warning_n"], r["info_n"], r["error"], r["report"] or ""]
             for r in submission_rows(result)]
-    add_sheet(wb, L["files"], head, rows, widths={0: 24, 1: 40, 10: 50, 11: 30})
+    wb.add_sheet(L["files"], head, rows, widths={0: 24, 1: 40, 10: 50, 11: 30})
     t = result.totals()
-    add_sheet(wb, L["gaps_by_rule"], [L["rule"], L["rule_name"], L["count"]],
+    wb.add_sheet(L["gaps_by_rule"], [L["rule"], L["rule_name"], L["count"]],
               [[code, (result.rules[code].name if code in result.rules else ""), n] for code, n in t["by_rule"].items()],
               widths={1: 30})
-    return workbook_bytes(wb)
+    return wb.to_bytes()
