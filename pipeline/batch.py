@@ -56,6 +56,7 @@ class BatchOptions:
     profile: str | Path | None = None
     lang: str = "zh"
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
+    connect_timeout: float = 20.0  # seconds to reach the scheduler
     write_reports: bool = True
     progress: ProgressFn | None = None
 
@@ -248,7 +249,6 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     Raises :class:`pipeline.errors.ConfigError` for a bad profile or when no input is found —
     configuration problems are never reported as findings.
     """
-    from pipeline.api import output_name
     from pipeline.ids import file_sha256
     from pipeline.parse import iter_inputs
 
@@ -272,11 +272,12 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     keys: dict[int, str] = {}
     todo: list[int] = []
     aborted_reason: str | None = None
+    json_rels = _json_names(files, roots)
 
     def finish(i: int, doc: Document, cached: bool, seconds: float) -> None:
         nonlocal aborted_reason
         f = files[i]
-        outcomes[i] = DocOutcome(path=str(f), rel=display_path(f, roots), json_rel=output_name(f, roots).as_posix(),
+        outcomes[i] = DocOutcome(path=str(f), rel=display_path(f, roots), json_rel=json_rels[i],
                                  doc=doc, cached=cached, seconds=seconds)
         if opts.progress:
             opts.progress(len(outcomes), total, str(f), doc.status, cached)
@@ -331,6 +332,25 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     return result
 
 
+def _json_names(files: list[Path], roots: list[Path]) -> list[str]:
+    """Each submission's JSON path below ``<out>/submissions``, in input order; same-named files
+    given one by one from different folders get ``-2``, ``-3`` … rather than overwrite each other."""
+    from pipeline.api import output_name
+
+    used: set[str] = set()
+    out = []
+    for f in files:
+        name = output_name(f, roots).as_posix()
+        if name in used:
+            stem, n = name[: -len(".json")], 2
+            while f"{stem}-{n}.json" in used:
+                n += 1
+            name = f"{stem}-{n}.json"
+        used.add(name)
+        out.append(name)
+    return out
+
+
 RunnerOut = tuple[int, bool, Any, str | None, str | None, float]
 
 
@@ -354,11 +374,11 @@ def _run_dask(paths: list[Path], idx: list[int], opts: BatchOptions):  # type: i
     memory limit restarts a worker that overruns: that task is reported ``crashed``); the wall-clock
     limit is enforced here, counted from when a task enters the running window (one task per thread)."""
     try:
-        from distributed import Client, wait
+        from distributed import Client
     except ImportError as e:
         raise ConfigError("--scheduler needs Dask distributed: pip install 'lianfang[distributed]'") from e
     try:
-        client = Client(opts.scheduler, timeout=30, set_as_default=False)
+        client = Client(opts.scheduler, timeout=opts.connect_timeout, set_as_default=False)
     except (OSError, TimeoutError) as e:
         raise ConfigError(f"cannot reach the Dask scheduler at {opts.scheduler}: {e}") from e
     try:
@@ -374,13 +394,10 @@ def _run_dask(paths: list[Path], idx: list[int], opts: BatchOptions):  # type: i
 
         top_up()
         while running:
-            wait_for = None
-            if opts.timeout:
-                wait_for = max(0.01, min(t for _, _, t in running.values()) + opts.timeout - time.monotonic())
-            try:
-                done, _ = wait(list(running), timeout=wait_for, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
+            # poll: futures know when they are done; 20 ms is nothing next to a document's parse
+            done = [f for f in running if f.done()]
+            if not done:
+                time.sleep(0.02)
             now = time.monotonic()
             for fut in done:
                 i, p, t = running.pop(fut)
@@ -449,14 +466,15 @@ def result_from_documents(docs: list[Document], out: str | Path, *, lang: str = 
     return result
 
 
-def _graph_svg(docs: list[Document], lang: str) -> str | None:
+def _graph_svg(docs: list[Document], name: str) -> str | None:
     """The unit's responsibility graph as SVG; a drawing problem never fails the batch."""
-    try:
-        from pipeline.graph import build_graph, to_svg
+    from pipeline.graph import build_graph, to_svg
 
-        return to_svg(build_graph(docs))
-    except Exception:
-        _log.warning("could not draw the graph", exc_info=True)
+    try:
+        return to_svg(build_graph(docs), title=name)
+    except Exception as e:  # the report is still worth having without its picture
+        _log.warning("could not draw the graph of %s: %s: %s", name, type(e).__name__, e)
+        _log.debug("graph failure", exc_info=True)
         return None
 
 
@@ -477,7 +495,7 @@ def _write_outputs(result: BatchResult, opts: BatchOptions) -> None:
     meta = {d.path: {"cached": d.cached, "seconds": d.seconds} for d in result.docs}
     for u in result.units:
         docs = [d.doc for d in u.docs]
-        svg = _graph_svg(docs, opts.lang)
+        svg = _graph_svg(docs, u.name)
         u.report = build_unit_report(u.key, u.name, docs, slug=u.slug, lang=opts.lang, display=result.display,
                                      graph_svg=svg, meta=meta, rules=rules)
         base = f"units/{u.slug}"

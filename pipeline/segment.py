@@ -115,15 +115,25 @@ def build(lex: Any) -> Segmenter:
     return Segmenter(tokenizer=tk, nlp=nlp)
 
 
+_BUILT: dict[str, Segmenter] = {}  # lexicon dir → segmenter: a second Context reuses it
+
+
 def get_nlp(ctx: Any) -> Segmenter:
-    """The process's :class:`Segmenter`, built on first use and kept in ``ctx.cache``."""
+    """The process's :class:`Segmenter`, built on first use and kept in ``ctx.cache``.
+
+    It depends only on the lexicon directory, so contexts over the same lexicons share one.
+    """
     seg = ctx.cache.get("segment")
     if seg is None:
-        import time
+        root = str(ctx.lexicons.root)
+        seg = _BUILT.get(root)
+        if seg is None:
+            import time
 
-        t0 = time.perf_counter()
-        seg = ctx.cache["segment"] = build(ctx.lexicons)
-        _log.debug("segmenter loaded in %.2f s", time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            seg = _BUILT[root] = build(ctx.lexicons)
+            _log.debug("segmenter loaded in %.2f s", time.perf_counter() - t0)
+        ctx.cache["segment"] = seg
     return seg
 
 

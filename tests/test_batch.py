@@ -259,3 +259,13 @@ def test_cli_formats_to_file(tmp_path: Path, fmt: str, probe) -> None:
     r = run_cli(str(f), "--out", str(tmp_path / "o"), "--format", fmt, "--output", str(target), "--lang", "en")
     assert r.exit_code == 1 and r.output == ""
     assert probe(target.read_text(encoding="utf-8"))
+
+
+def test_same_names_from_different_folders_do_not_overwrite(tmp_path: Path) -> None:
+    a = make_submission(tmp_path / "甲" / "自查表.docx", "甲", 1)
+    b = make_submission(tmp_path / "乙" / "自查表.docx", "乙", 2)
+    res = run_batch([a, b], tmp_path / "o", opts())
+    assert [d.json_rel for d in res.docs] == ["自查表.docx.json", "自查表.docx-2.json"]
+    units = {json.loads((tmp_path / "o" / "submissions" / d.json_rel).read_text(encoding="utf-8"))["source"]["path"]
+             for d in res.docs}
+    assert units == {str(a), str(b)}

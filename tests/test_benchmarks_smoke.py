@@ -153,8 +153,11 @@ def test_amdahl_serial_fraction(speedup: float | None, expected: float | None) -
     assert got == pytest.approx(expected) if expected is not None else got is None
 
 
-def _samples(worker_mb: list[float], parent_mb: float = 100.0) -> list[tuple[float, float, list[float]]]:
-    return [(i * 0.5, parent_mb + i, [20.0, w]) for i, w in enumerate(worker_mb)]
+def _samples(worker_mb: list[float], parent_mb: float = 100.0) -> list[bench.Sample]:
+    """A fork server (depth 1, 20 MB) and one worker (depth 2) per sample; then the server alone."""
+    live = [(i * 0.5, parent_mb + i, [(10, 1, 20.0), (100 + i // 3, 2, w)]) for i, w in enumerate(worker_mb)]
+    n = len(worker_mb)
+    return live + [(n * 0.5, parent_mb + n + 50, [(10, 1, 20.0)])]
 
 
 @pytest.mark.parametrize("series,flat", [
@@ -165,9 +168,18 @@ def _samples(worker_mb: list[float], parent_mb: float = 100.0) -> list[tuple[flo
 def test_summarise_rss(series: list[float], flat: bool | None) -> None:
     s = bench.summarise_rss(_samples(series), n_docs=1000)
     assert s["flat"] is flat
+    assert s["worker_samples"] == len(series)  # the idle fork server at the end is no worker
+    assert s["parent_max_mb"] == 100.0 + len(series) + 50
     if flat is not None:
         assert s["worker_max_mb"] == max(series)
+        assert s["worker_first_mb"] <= s["worker_max_mb"]
         assert s["parent_growth_mb_per_1000_docs"] > 0
+
+
+def test_worker_series_without_fork_server() -> None:
+    """Workers started directly (spawn) are the depth-1 descendants."""
+    samples: list[bench.Sample] = [(0.0, 50.0, [(1, 1, 80.0), (2, 1, 90.0)]), (0.5, 50.0, [])]
+    assert bench.worker_series(samples) == [(0.0, 50.0, [80.0, 90.0])]
 
 
 def test_stage_split_orders_and_shares() -> None:
@@ -221,8 +233,8 @@ def test_descendants_and_rss_sampler() -> None:
 
         time.sleep(1.0)
         samples = sampler.stop()
-        assert child.pid in bench.descendants(os.getpid())
-        assert samples and max(max(ch) for _, _, ch in samples if ch) >= 30
+        assert (child.pid, 1) in bench.descendants(os.getpid())
+        assert samples and max(mb for _, _, procs in samples for pid, _, mb in procs if pid == child.pid) >= 30
     finally:
         child.kill()
         child.wait()

@@ -18,16 +18,19 @@ _log = logging.getLogger(__name__)
 # -- LF110 --------------------------------------------------------------------------------------
 
 def check_lf110(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
+    # A risk point is its name; the same name under the same department (or owner) and the same
+    # power is a duplicate even when the wording of its manifestation differs. Under different
+    # powers (设立/变更税务登记 both have 资料审核) it is a different risk.
     for doc in unit.docs:
         first: dict[tuple[str, str, str], str] = {}
         for r in doc.risks:
-            owner = key(r.owner or r.department or r.post)
-            k = (owner, key(r.name), key(r.manifestation))
-            if not k[1]:
+            owner = key(r.department or r.owner or r.post)
+            k = (owner, key(r.power or ""), key(r.name))
+            if not k[2]:
                 continue
             if k in first:
-                yield Hit(doc, r.loc, [r.id, first[k]], {"risk": short(r.name), "owner": r.owner or r.department
-                                                         or r.post or "—"})
+                yield Hit(doc, r.loc, [r.id, first[k]], {"risk": short(r.name), "owner": r.department
+                                                         or r.owner or r.post or "—"})
             else:
                 first[k] = r.id
 
@@ -160,9 +163,9 @@ RULES = [
         code="LF110", name="duplicate-risk", severity="info",
         message="风险点“{risk}”（{where}）在“{owner}”下重复出现",
         message_en="Risk point '{risk}' ({where}) appears twice for '{owner}'",
-        hint="合并重复的风险点，或写明两者表现形式的区别。",
-        hint_en="Merge the duplicates, or say how their manifestations differ.",
-        summary="The same risk point (name and manifestation) twice for one owner.",
+        hint="合并重复的风险点，或分别归入不同职权。",
+        hint_en="Merge the duplicates, or attach each to the power it belongs to.",
+        summary="The same risk point (by name) twice in one department or owner under the same power.",
         summary_zh="同一责任主体下同一风险点重复出现。",
         fail_example="办公室 | 公车私用 | 违规加油 …（第2行）；办公室 | 公车私用 | 违规加油 …（第9行）",
         pass_example="办公室 | 公车私用 | 违规加油；财务科 | 公车私用 | 违规报销",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 _log = logging.getLogger(__name__)
 
@@ -89,6 +90,15 @@ class PhraseIndex:
 
     def labels(self) -> Iterable[str]:
         return {lab for _k, lab, _p in self.phrases}
+
+
+def loc_at(base: Any, **changes: Any) -> Any:
+    """``base.at(**changes)`` without pydantic's copy machinery (this runs for every item)."""
+    from pipeline.model import Loc
+
+    data = {k: getattr(base, k) for k in Loc.model_fields}
+    data.update(changes)
+    return Loc.model_construct(**{k: v for k, v in data.items() if v is not None})
 
 
 def cached(ctx_cache: dict, name: str, build):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from pipeline.extract.categories import Categories
-from pipeline.extract.common import compact
+from pipeline.extract.common import compact, loc_at
 from pipeline.extract.measures import MeasureLexicon, split_measures
 from pipeline.extract.owners import Owners
 from pipeline.extract.tables import ColumnMap, LogicalRow
@@ -79,7 +79,7 @@ class Builder:
                 responsible=list(risk.responsible),
                 risk=risk.id,
                 generic=self.mlex.is_generic(item),
-                loc=loc.at(span=span),
+                loc=loc_at(loc, span=span),
                 why=Why(source=why_source, detail=f"defense cue: {cue}" if cue else None),
             )
             out.append(m)
@@ -110,7 +110,7 @@ class Builder:
         category, _cat_phrase = self.categories.classify(cat_raw)
         cell = row.first_cell
         base = cell.loc if cell is not None else Loc()
-        loc = base.at(table=table_index, row=row.rows[0], col=row.name_col,
+        loc = loc_at(base, table=table_index, row=row.rows[0], col=row.name_col,
                       block=base.block if base.block is not None else block)
         manifestation = "\n".join(row.manifestation) if row.manifestation else None
         risk = Risk(
@@ -135,16 +135,17 @@ class Builder:
         if pname:
             content = "\n".join(row.columns.get(c, "").strip() for c in power_cols[1:]
                                 if row.columns.get(c, "").strip() and row.columns.get(c, "").strip() != pname)
-            p = self.power(pname, loc=loc.at(col=power_cols[0]),
+            p = self.power(pname, loc=loc_at(loc, col=power_cols[0]),
                            why=Why(source="lexicons/tables/headers.yaml#power",
                                    detail=cmap.header_text.get(power_cols[0], "")),
                            subject=v.get("subject") or resp_unit or unit, type_=v.get("power_type"),
                            basis=v.get("basis"), content=content or None, owner=owner)
             risk.power = p.id
         self.doc.risks.append(risk)
-        hints = {c: self._defense_hint(cmap.header_text.get(c, "")) for c in cmap.cols("measure")}
+        hints = cmap.memo("hints", lambda: {c: self._defense_hint(cmap.header_text.get(c, ""))
+                                            for c in cmap.cols("measure")})
         for text, mcell in row.measure_cells:
-            mloc = mcell.loc.at(table=mcell.loc.table if mcell.loc.table is not None else table_index,
+            mloc = loc_at(mcell.loc, table=mcell.loc.table if mcell.loc.table is not None else table_index,
                                 row=mcell.row, col=mcell.col,
                                 block=mcell.loc.block if mcell.loc.block is not None else block)
             self.measures(risk, text, mloc, why_source="lexicons/tables/headers.yaml#measure",
@@ -166,7 +167,7 @@ class Builder:
         v = row.values
         cell = row.first_cell
         base = cell.loc if cell is not None else Loc()
-        loc = base.at(table=table_index, row=row.rows[0], col=row.name_col,
+        loc = loc_at(base, table=table_index, row=row.rows[0], col=row.name_col,
                       block=base.block if base.block is not None else block)
         content_parts = [row.columns.get(c, "").strip() for c in cmap.cols("power")[1:] + cmap.cols("subpower")]
         content = "\n".join(x for x in content_parts if x and x != row.name.strip()) or None

@@ -443,7 +443,7 @@ def _power_lists(doc: Document, blocks: list[Block], plex: ProseLexicon, ctx: An
             sent = sent_m.group(0)
             if not _POWER_PREFILTER.search(sent):
                 continue
-            if not any(c in sent for c in plex.power_context):
+            if not any(c in sent for c in plex.power_context) or not _worth_tokenizing(sent, plex):
                 continue
             from pipeline.segment import get_nlp  # loaded only for such sentences
 
@@ -470,6 +470,23 @@ def _power_lists(doc: Document, blocks: list[Block], plex: ProseLexicon, ctx: An
                     off = sent.find(name)
                     builder.power(name, loc=b.loc.at(block=b.index, span=(sent_m.start() + off, sent_m.start() + off + len(name))),
                                   why=Why(source="lexicons/prose/power_lists.jsonl#POWER_LIST", detail=sent[:60]))
+
+
+_COORD = re.compile(rf"[{CJK}]{{1,12}}?权(?:(?:、|，|,|和|及|与|以及)[{CJK}]{{1,12}}?权)+")
+_COORD_SEP = re.compile(r"、|，|,|以及|和|及|与")
+
+
+def _worth_tokenizing(sent: str, plex: ProseLexicon) -> bool:
+    """Rule out, without loading the tokenizer, lists that the token pass would reject anyway:
+    one with a right or principle (决策权、执行权、监督权) or a one-character item (人权、财权)."""
+    for m in _COORD.finditer(sent):
+        items = [x for x in _COORD_SEP.split(m.group(0)) if x]
+        if any(any(x.endswith(n) for n in plex.not_power) for x in items):
+            continue
+        if any(len(x) < 3 for x in items[1:]):
+            continue
+        return True
+    return False
 
 
 def _coordination_items(tokens: list[str], plex: ProseLexicon) -> list[str]:

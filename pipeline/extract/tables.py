@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.enumerators import match_enumerator
 from pipeline.extract.common import PhraseIndex, compact, key
@@ -50,9 +51,16 @@ class ColumnMap:
     n_cols: int
     why: dict[int, str] = field(default_factory=dict)  # col → matched phrase
     inherited: bool = False
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, name: str, build: Callable[[], Any]) -> Any:
+        """A value derived from this map, computed once (the map never changes after detection)."""
+        if name not in self._memo:
+            self._memo[name] = build()
+        return self._memo[name]
 
     def cols(self, label: str) -> list[int]:
-        return sorted(c for c, lab in self.labels.items() if lab == label)
+        return self.memo(f"cols:{label}", lambda: sorted(c for c, lab in self.labels.items() if lab == label))
 
     def col(self, label: str) -> int | None:
         cs = self.cols(label)
@@ -199,13 +207,14 @@ def _text(cell: Cell | None) -> str:
     return (cell.text or "").strip() if cell is not None else ""
 
 
-def _is_repeat_header(table: Table, omap: list[list[Cell | None]], r: int, cmap: ColumnMap,
-                      hx: HeaderIndex) -> bool:
-    labels = hx.row_labels(table, omap, r)
-    if len(labels) < 2:
+def _is_repeat_header(omap: list[list[Cell | None]], r: int, cmap: ColumnMap) -> bool:
+    """A header printed again (every page of a PDF table): most cells equal the header's text."""
+    header = cmap.memo("header_keys", lambda: {c: key(t.split("/")[-1]) for c, t in cmap.header_text.items() if t})
+    if len(header) < 2:
         return False
-    same = sum(1 for c, (lab, _p) in labels.items() if cmap.labels.get(c) == lab)
-    return same >= max(2, int(0.6 * len(set(cmap.labels.values()))))
+    same = sum(1 for c, k in header.items() if c < len(omap[r]) and omap[r][c] is not None
+               and key(omap[r][c].text) == k)  # type: ignore[union-attr]
+    return same >= max(2, int(0.6 * len(header)))
 
 
 def _group_label(table: Table, omap: list[list[Cell | None]], r: int, seq_col: int | None = None) -> str | None:
@@ -258,7 +267,7 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
     cur: LogicalRow | None = carry
     group: str | None = carry.group if carry is not None else None
     for r in range(start, table.n_rows):
-        if _is_repeat_header(table, omap, r, cmap, hx):
+        if _is_repeat_header(omap, r, cmap):
             continue
         g = _group_label(table, omap, r, seq_col)
         if g is not None:

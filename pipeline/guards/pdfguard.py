@@ -7,8 +7,9 @@ Measured hazards and what answers each:
   ``PDFObjRef.resolve`` with a version that follows a chain of references to its end and
   raises :class:`PdfReferenceCycle` when the chain comes back on itself;
 - a FlateDecode stream that inflates without bound: the same call bounds inflation of each
-  stream to ``Limits.max_stream_mb`` (other filters, LZW included, are left to the worker's
-  address-space limit, ``--max-memory``);
+  stream to ``Limits.max_stream_mb`` and replaces pdfminer's byte-at-a-time (quadratic)
+  salvage of streams with a bad checksum by a linear one (other filters, LZW included, are
+  left to the worker's address-space limit, ``--max-memory``);
 - encryption, zero pages, broken cross-references and oversized page counts:
   :func:`check_pdf` answers them up front, counting pages with pypdfium2 (C, bounded) and
   reading the trailer with pdfminer only after the guards are in place;
@@ -99,6 +100,45 @@ class _BoundedDecompressor:
         return getattr(self._d, name)
 
 
+def _salvage(data: bytes) -> bytes:
+    """pdfminer's ``decompress_corrupted`` without its quadratic cost, and bounded.
+
+    pdfminer salvages a FlateDecode stream with a bad checksum by feeding it one byte at a
+    time and concatenating the output, which for a stream of a few MB takes hours. This feeds
+    64 KiB at a time and drops to single bytes only inside the chunk that fails, keeping the
+    original contract: an error before the last three bytes is re-raised.
+    """
+    limit = _state["max_stream"]
+    d = zlib.decompressobj()
+    parts: list[bytes] = []
+    total = 0
+    step = 1 << 16
+    for i in range(0, len(data), step):
+        chunk = data[i:i + step]
+        saved = d.copy()
+        try:
+            outs = [d.decompress(chunk)]
+        except zlib.error:
+            d, outs = saved, []
+            for j in range(len(chunk)):
+                try:
+                    outs.append(d.decompress(chunk[j:j + 1]))
+                except zlib.error:
+                    if i + j < len(data) - 3:
+                        raise
+                    _log.warning("Data-loss while decompressing corrupted data")
+                    return b"".join(parts + outs)
+        for out in outs:
+            total += len(out)
+            parts.append(out)
+        if total > limit:
+            raise PdfStreamTooLarge(f"a PDF stream inflates to more than {limit // 1048576} MB "
+                                    "(--max-stream-mb); not read")
+        if d.eof:
+            break
+    return b"".join(parts)
+
+
 def _guarded_resolve(self: Any, default: object = None) -> Any:
     """``PDFObjRef.resolve`` that follows reference chains to their end, refusing loops."""
     from pdfminer.pdftypes import PDFObjectNotFound, PDFObjRef
@@ -132,9 +172,24 @@ def install_pdfminer_guards(limits: Limits | None = None) -> None:
         return
     from pdfminer import pdftypes
 
+    _state["originals"] = (pdftypes.PDFObjRef.resolve, pdftypes.zlib, pdftypes.decompress_corrupted)
     pdftypes.PDFObjRef.resolve = _guarded_resolve  # type: ignore[method-assign]
     pdftypes.zlib = _BoundedZlib()  # type: ignore[attr-defined]
+    pdftypes.decompress_corrupted = _salvage  # type: ignore[attr-defined]
     _state["installed"] = True
+
+
+def uninstall_pdfminer_guards() -> None:
+    """Put pdfminer back as it was (for tests that must see the library unguarded)."""
+    if not _state["installed"]:
+        return
+    from pdfminer import pdftypes
+
+    resolve, zlib_mod, salvage = _state.pop("originals")
+    pdftypes.PDFObjRef.resolve = resolve  # type: ignore[method-assign]
+    pdftypes.zlib = zlib_mod  # type: ignore[attr-defined]
+    pdftypes.decompress_corrupted = salvage  # type: ignore[attr-defined]
+    _state["installed"] = False
 
 
 # -- whole-document checks -------------------------------------------------------------------

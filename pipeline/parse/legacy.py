@@ -16,9 +16,12 @@ import logging
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.errors import ConverterMissing, InputError
 from pipeline.model import Document, Loc, Table
@@ -54,6 +57,104 @@ def ole_is_encrypted_ooxml(path: Path | str) -> bool:
     except OSError:
         return False
     return _ENCRYPTED_PACKAGE in data
+
+
+class _Cfb:
+    """Just enough of the compound-file format to read the first bytes of a named stream."""
+
+    _END_OF_CHAIN = 0xFFFFFFFE
+    _MAX_SECTORS = 1 << 20  # bounds every chain walk on a damaged or hostile file
+
+    def __init__(self, f: BinaryIO):
+        self.f = f
+        head = f.read(512)
+        if len(head) < 512 or head[:8] != _OLE2_MAGIC:
+            raise ValueError("not an OLE2 compound file")
+        shift = struct.unpack_from("<H", head, 30)[0]
+        if shift not in (9, 12):
+            raise ValueError(f"bad sector shift {shift}")
+        self.size = 1 << shift
+        self.mini_cutoff = struct.unpack_from("<I", head, 56)[0]
+        n_fat, self.dir_start = struct.unpack_from("<II", head, 44)
+        difat_start, n_difat = struct.unpack_from("<II", head, 68)
+        fat_sectors = [v for v in struct.unpack_from("<109I", head, 76) if v < 0xFFFFFFFA]
+        sec, seen = difat_start, 0
+        while sec < 0xFFFFFFFA and seen < n_difat and len(fat_sectors) < n_fat:
+            vals = struct.unpack(f"<{self.size // 4}I", self._sector(sec))
+            fat_sectors += [v for v in vals[:-1] if v < 0xFFFFFFFA]
+            sec, seen = vals[-1], seen + 1
+        self.fat: list[int] = []
+        for fs in fat_sectors[:n_fat]:
+            self.fat += struct.unpack(f"<{self.size // 4}I", self._sector(fs))
+
+    def _sector(self, n: int) -> bytes:
+        self.f.seek((n + 1) * self.size)
+        data = self.f.read(self.size)
+        if len(data) < self.size:
+            raise ValueError(f"sector {n} is beyond the end of the file")
+        return data
+
+    def _chain(self, start: int) -> Iterator[int]:
+        n, steps = start, 0
+        while n < len(self.fat) and steps < self._MAX_SECTORS:
+            yield n
+            n, steps = self.fat[n], steps + 1
+
+    def entries(self) -> Iterator[tuple[str, int, int, int]]:
+        """``(name, type, start sector, size)`` of each directory entry."""
+        for sec in self._chain(self.dir_start):
+            block = self._sector(sec)
+            for off in range(0, self.size, 128):
+                raw = block[off:off + 128]
+                n_len = struct.unpack_from("<H", raw, 64)[0]
+                name = raw[:max(0, min(n_len, 64) - 2)].decode("utf-16-le", errors="replace")
+                kind = raw[66]
+                start, size = struct.unpack_from("<IQ", raw, 116)
+                if kind:
+                    yield name, kind, start, size
+
+    def head(self, name: str, n: int) -> bytes | None:
+        """The first ``n`` bytes (at most one sector's worth) of stream ``name``, or None."""
+        root_start = None
+        for ename, kind, start, size in self.entries():
+            if kind == 5:
+                root_start = start
+            if kind == 2 and ename == name:
+                if size >= self.mini_cutoff:
+                    return self._sector(start)[:min(n, size)]
+                if root_start is None:
+                    return None
+                # a small stream lives in the mini stream: 64-byte sectors inside the root's chain
+                offset = start * 64
+                chain = list(self._chain(root_start))
+                idx, within = divmod(offset, self.size)
+                if idx >= len(chain):
+                    return None
+                return self._sector(chain[idx])[within:within + min(n, size, 64)]
+        return None
+
+
+def ole_legacy_encrypted(path: Path | str) -> bool:
+    """True for a password-protected Word 97–2003 (.doc/.wps) or Excel 97–2003 (.xls/.et) file.
+
+    Word sets ``fEncrypted`` in the FIB at the start of the WordDocument stream; Excel puts a
+    FILEPASS record (0x002F) right after the BOF record of the Workbook stream. Anything that
+    cannot be read this way is left to LibreOffice to judge.
+    """
+    try:
+        with open(path, "rb") as f:
+            cfb = _Cfb(f)
+            fib = cfb.head("WordDocument", 12)
+            if fib is not None and len(fib) >= 12 and fib[:2] == b"\xec\xa5":
+                return bool(struct.unpack_from("<H", fib, 10)[0] & 0x0100)
+            book = cfb.head("Workbook", 64) or cfb.head("Book", 64)
+            if book is not None and len(book) >= 8:
+                bof_len = struct.unpack_from("<H", book, 2)[0]
+                nxt = 4 + bof_len
+                return len(book) >= nxt + 2 and struct.unpack_from("<H", book, nxt)[0] == 0x002F
+    except (OSError, ValueError, struct.error, IndexError):
+        _log.debug("%s: not a readable compound file", path, exc_info=True)
+    return False
 
 
 def _reason(output: str) -> str | None:
@@ -146,6 +247,8 @@ def parse(path: Path | str, fmt: str | None = None, *, timeout: float = DEFAULT_
 
     path = Path(path)
     fmt = (fmt or path.suffix.lower().lstrip(".") or "doc").lower()
+    if fmt in ("doc", "wps", "xls", "et") and ole_legacy_encrypted(path):
+        raise InputError(path, "encrypted", f"the .{fmt} file is password-protected (encrypted)")
     if converter() is None:
         raise ConverterMissing(path, fmt)
     with tempfile.TemporaryDirectory(prefix="lianfang-") as tmp:

@@ -641,13 +641,21 @@ def ruled_table_pdf(rows: int = 30, cols: int = 6) -> bytes:
     return pdf_pages([ruled_table_stream(rows, cols, y0=800, h=24)])
 
 
-def flate_bomb_pdf(mib: int = 64) -> bytes:
-    """A page whose FlateDecode content stream inflates to ``mib`` MiB of spaces."""
+def flate_bomb_pdf(mib: int = 64, good_checksum: bool = True) -> bytes:
+    """A page whose FlateDecode content stream inflates to ``mib`` MiB of spaces.
+
+    With ``good_checksum=False`` the zlib trailer is wrong, which sends pdfminer down its
+    byte-at-a-time salvage path (quadratic in the output when unguarded).
+    """
     co = zlib.compressobj(9, zlib.DEFLATED)
     chunk = b" " * (1 << 20)
     first = co.compress(chunk) + co.flush(zlib.Z_FULL_FLUSH)
     again = co.compress(chunk) + co.flush(zlib.Z_FULL_FLUSH)
-    data = first + again * (mib - 1) + co.flush(zlib.Z_FINISH)
+    adler = 1
+    for _ in range(mib):
+        adler = zlib.adler32(chunk, adler)
+    tail = co.flush(zlib.Z_FINISH)[:-4] + struct.pack(">I", adler if good_checksum else adler ^ 1)
+    data = first + again * (mib - 1) + tail
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Count 1 /Kids [3 0 R] /MediaBox [0 0 200 200] >>",
             b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",

@@ -100,8 +100,22 @@ def test_stream_inflation_is_bounded(write) -> None:
         assert "16 MB" in str(ei.value)
     finally:
         install_pdfminer_guards(Limits())
-    with pdfplumber.open(p) as pdf:  # within the default limit the same stream reads
-        assert (pdf.pages[0].extract_text() or "") == ""
+
+
+@pytest.mark.parametrize("good_checksum", [True, False], ids=["checksum-ok", "checksum-bad"])
+def test_streams_within_limit_still_read(write, good_checksum: bool) -> None:
+    """A bad checksum takes pdfminer's salvage path, quadratic when unguarded (hours for 4 MB)."""
+    import pdfplumber
+
+    install_pdfminer_guards()
+    p = write("flate.pdf", gen.flate_bomb_pdf(4, good_checksum))
+
+    def read() -> str:
+        with pdfplumber.open(p) as pdf:
+            return pdf.pages[0].extract_text() or ""
+
+    box = _within(10, read)
+    assert box.get("v") == "", box
 
 
 # -- rulings ------------------------------------------------------------------------------------------
@@ -109,7 +123,7 @@ def test_stream_inflation_is_bounded(write) -> None:
 RULING_CASES = [
     ("legit-30x6-table", gen.ruled_table_pdf, False),
     ("200x200-grid-lines", gen.grid_page_pdf, True),
-    ("100x100-rect-cells", lambda: gen.pdf_pages([gen.tiny_cells_stream(100, 4.0)], media=(460, 460)), True),
+    ("60x60-rect-cells", lambda: gen.pdf_pages([gen.tiny_cells_stream(60, 4.0)], media=(300, 300)), True),
 ]
 
 
@@ -131,7 +145,7 @@ def test_real_pdfs_are_not_flooded(path: Path) -> None:
 
     assert check_pdf(path).pages >= 1
     with pdfplumber.open(path) as pdf:
-        for page in pdf.pages[:40]:
+        for page in pdf.pages[:6]:
             assert not too_many_rules(page), (page.page_number, ruling_stats(page))
             page.close()
 
