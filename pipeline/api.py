@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -81,5 +80,5 @@ def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Con
     if out is not None:
         for f, doc in zip(files, docs):
             target = Path(out) / output_name(f, roots)
-            atomic_write_text(target, json.dumps(doc.to_contract(), ensure_ascii=False, indent=1))
+            atomic_write_text(target, doc.contract_json())
     return docs

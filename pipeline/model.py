@@ -307,6 +307,11 @@ class Document(_Model):
         exclude = None if include_blocks else {"blocks", "sections"}
         return self.model_dump(mode="json", exclude_none=True, exclude=exclude)
 
+    def contract_json(self, *, include_blocks: bool = False, indent: int | None = 1) -> str:
+        """:meth:`to_contract` as JSON text, through pydantic's fast serialiser."""
+        exclude = None if include_blocks else {"blocks", "sections"}
+        return self.model_dump_json(exclude_none=True, exclude=exclude, indent=indent)
+
 
 Cell.model_rebuild()
 Table.model_rebuild()

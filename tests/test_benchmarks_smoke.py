@@ -16,8 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import floors, generate
-from benchmarks import run as bench
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package: import it from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import floors, generate  # noqa: E402
+from benchmarks import run as bench  # noqa: E402
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -248,3 +252,12 @@ def test_warm_up_takes_the_smallest_item_of_each_format() -> None:
     }
     wanted = {"docx-10p": 3, "docx-1p": 3, "pdf-10p": 2, "pdf-1p": 3, "txt-10p": 3, "xlsx-10p": 3}
     assert sorted(bench.warm_up_items(manifest, wanted)) == ["docx-1p", "pdf-1p", "txt-10p"]
+
+
+@pytest.mark.parametrize("start,end,expected", [(0.5, 1.2, False), (4.7, 1.0, True), (0.3, 2.5, True)])
+def test_noisy_run_is_flagged(start: float, end: float, expected: bool) -> None:
+    r = _synthetic_results()
+    r["machine"].update(loadavg_start=(start, 0, 0), loadavg_end=(end, 0, 0))
+    bench.headline(r)
+    assert bench.noisy(r) is expected
+    assert ("Noisy run" in bench.markdown_report(r)) is expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -15,32 +16,96 @@ from pipeline.ids import file_sha256
 from pipeline.parse import legacy, parse_file
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_FREE, _END, _FAT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 
 
-def _ole(*names: str, size: int = 4096) -> bytes:
-    """An OLE2-looking file whose directory holds the given UTF-16LE stream names."""
-    body = b"".join(n.encode("utf-16-le") + b"\x00\x00" for n in names)
-    return OLE2 + b"\x00" * 504 + body + b"\x00" * max(0, size - 512 - len(body))
+def _cfb(streams: dict[str, bytes]) -> bytes:
+    """A small but valid compound file (512-byte sectors): sector 0 the FAT, then the
+    directory, then each stream padded to 4 KiB so that it lives in regular sectors."""
+    names = list(streams)
+    datas = [streams[n].ljust(4096, b"\x00") for n in names]
+    n_dir = (len(names) + 1 + 3) // 4  # four 128-byte entries per sector
+    fat = [_FAT] + [*range(2, n_dir + 1), _END]
+    starts = []
+    for d in datas:
+        first, k = len(fat), len(d) // 512
+        starts.append(first)
+        fat += [*range(first + 1, first + k), _END]
+    fat += [_FREE] * (128 - len(fat))
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
+        raw = (name + "\x00").encode("utf-16-le")
+        return (raw.ljust(64, b"\x00") + struct.pack("<HBB", len(raw), kind, 1)
+                + struct.pack("<III", _FREE, right, child) + bytes(36) + struct.pack("<IQ", start, size))
+
+    entries = [entry("Root Entry", 5, _FREE, 1 if names else _FREE, _END, 0)]
+    for i, (start, d) in enumerate(zip(starts, datas, strict=True), start=1):
+        entries.append(entry(names[i - 1], 2, i + 1 if i < len(names) else _FREE, _FREE, start, len(d)))
+    directory = b"".join(entries).ljust(n_dir * 512, b"\x00")
+    header = (OLE2 + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, _END, 0, _END, 0)
+              + struct.pack("<I", 0) + struct.pack("<I", _FREE) * 108)
+    return header + struct.pack("<128I", *fat) + directory + b"".join(datas)
+
+
+def _word(encrypted: bool = False) -> bytes:
+    """A .doc: a WordDocument stream starting with a FIB (fEncrypted is bit 8 of the flags)."""
+    fib = struct.pack("<HHHHHH", 0xA5EC, 0xC1, 0, 0x0804, 0, 0x0100 if encrypted else 0x0200)
+    return _cfb({"WordDocument": fib, "1Table": bytes(16)})
+
+
+def _excel(encrypted: bool = False) -> bytes:
+    """An .xls: the Workbook stream's BOF record, then FILEPASS (0x002F) when encrypted."""
+    bof = struct.pack("<HH", 0x0809, 16) + struct.pack("<HHHHII", 0x0600, 5, 0, 0, 0, 0)
+    filepass = struct.pack("<HHH", 0x002F, 2, 1) if encrypted else struct.pack("<HH", 0x00E1, 0)
+    return _cfb({"Workbook": bof + filepass})
+
+
+_OOXML_LOCKED = _cfb({"EncryptionInfo": b"\x04\x00\x04\x00", "EncryptedPackage": bytes(64)})
 
 
 @pytest.mark.parametrize(
-    "data, expected",
+    "data, ooxml, legacy_locked",
     [
-        (_ole("Root Entry", "EncryptionInfo", "EncryptedPackage"), True),
-        (_ole("Root Entry", "WordDocument", "1Table"), False),  # a legacy .doc
-        (b"PK\x03\x04" + "EncryptedPackage".encode("utf-16-le"), False),  # not OLE2 at all
-        (b"", False),
+        (_OOXML_LOCKED, True, False),
+        (_word(), False, False),
+        (_word(encrypted=True), False, True),
+        (_excel(), False, False),
+        (_excel(encrypted=True), False, True),
+        (b"PK\x03\x04" + "EncryptedPackage".encode("utf-16-le"), False, False),  # not OLE2 at all
+        (OLE2 + bytes(100), False, False),  # truncated header
     ],
 )
-def test_ole_is_encrypted_ooxml(tmp_path: Path, data: bytes, expected: bool) -> None:
+def test_ole_encryption_checks(tmp_path: Path, data: bytes, ooxml: bool, legacy_locked: bool) -> None:
     p = tmp_path / "f.bin"
     p.write_bytes(data)
-    assert legacy.ole_is_encrypted_ooxml(p) is expected
+    assert legacy.ole_is_encrypted_ooxml(p) is ooxml
+    assert legacy.ole_legacy_encrypted(p) is legacy_locked
+
+
+def test_damaged_ole2_container(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(legacy, "converter", lambda: pytest.fail("the converter must not run"))
+    p = tmp_path / "broken.doc"
+    p.write_bytes(OLE2 + b"\x00" * 3000)  # the magic, then nothing a directory could be read from
+    doc = parse_file(p)
+    assert doc.status == "failed" and doc.errors[0].code == "corrupt_ole"
+    assert str(p) in doc.errors[0].message
+
+
+@pytest.mark.parametrize("name, data", [("locked.doc", _word(True)), ("locked.xls", _excel(True))])
+def test_encrypted_legacy_files_never_reach_the_converter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          name: str, data: bytes) -> None:
+    monkeypatch.setattr(legacy, "converter", lambda: pytest.fail("the converter must not run"))
+    p = tmp_path / name
+    p.write_bytes(data)
+    doc = parse_file(p)
+    assert doc.status == "failed" and doc.errors[0].code == "encrypted"
+    assert str(p) in doc.errors[0].message and "password" in doc.errors[0].message
 
 
 def test_encrypted_docx_is_reported_by_the_dispatcher(tmp_path: Path) -> None:
     p = tmp_path / "locked.docx"
-    p.write_bytes(_ole("Root Entry", "EncryptionInfo", "EncryptedPackage"))
+    p.write_bytes(_OOXML_LOCKED)
     doc = parse_file(p)
     assert doc.status == "failed" and doc.errors[0].code == "encrypted"
     assert str(p) in doc.errors[0].message
@@ -48,7 +113,7 @@ def test_encrypted_docx_is_reported_by_the_dispatcher(tmp_path: Path) -> None:
 
 def test_missing_libreoffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     p = tmp_path / "old.doc"
-    p.write_bytes(_ole("Root Entry", "WordDocument"))
+    p.write_bytes(_word())
     monkeypatch.setattr(legacy.shutil, "which", lambda name: None)
     with pytest.raises(ConverterMissing) as ei:
         legacy.parse(p, fmt="doc")
@@ -73,7 +138,7 @@ def test_conversion_timeout_kills_the_converter(tmp_path: Path, monkeypatch: pyt
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(legacy, "converter", lambda: str(script))
     p = tmp_path / "slow.doc"
-    p.write_bytes(_ole("Root Entry", "WordDocument"))
+    p.write_bytes(_word())
     t0 = time.monotonic()
     with pytest.raises(InputError) as ei:
         legacy.parse(p, fmt="doc", timeout=1)
@@ -103,7 +168,7 @@ def test_converter_without_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(legacy, "converter", lambda: str(script))
     p = tmp_path / "locked.doc"
-    p.write_bytes(_ole("Root Entry", "WordDocument"))
+    p.write_bytes(_word())
     with pytest.raises(InputError) as ei:
         legacy.parse(p, fmt="doc")
     assert ei.value.code == "convert_failed"
@@ -148,6 +213,7 @@ def test_doc_converted_and_read_as_the_original(tmp_path: Path, soffice: str) ->
         pytest.skip("LibreOffice could not write a .doc here")
     p = tmp_path / "风险 台账.doc"  # a name with a space and Chinese characters
     made.rename(p)
+    assert not legacy.ole_legacy_encrypted(p)
     doc = parse_file(p)
     assert doc.status == "ok", doc.errors
     assert doc.source.path == str(p) and doc.source.format == "doc" and doc.source.converted_from == "doc"
@@ -161,9 +227,9 @@ def test_doc_converted_and_read_as_the_original(tmp_path: Path, soffice: str) ->
     assert set(locs) == {str(p)}  # no temporary path leaks into locations
 
 
-def test_ole2_garbage_doc_fails_cleanly(tmp_path: Path, soffice: str) -> None:
-    p = tmp_path / "broken.doc"
-    p.write_bytes(OLE2 + b"\x00" * 3000)
+def test_unreadable_word_stream_fails_cleanly(tmp_path: Path, soffice: str) -> None:
+    p = tmp_path / "noise.doc"
+    p.write_bytes(_cfb({"WordDocument": bytes(range(256)) * 8, "1Table": bytes(512)}))
     doc = parse_file(p)
     assert doc.status == "failed" and doc.errors[0].code == "convert_failed"
-    assert str(p) in doc.errors[0].message
+    assert str(p) in doc.errors[0].message and "LibreOffice" in doc.errors[0].message

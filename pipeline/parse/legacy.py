@@ -6,7 +6,10 @@ conversions never share, and lock, one profile. The converted file is read by th
 .xlsx parser and the document then describes the ORIGINAL file: path, format, size and hash are
 the original's, and ``Source.converted_from`` says a conversion happened.
 
-Also here: :func:`ole_is_encrypted_ooxml`, which tells a password-protected .docx/.xlsx (an OLE2
+Before any conversion, OLE2 inputs go through :func:`pipeline.guards.oleguard.check_ole2`
+(damaged containers, password-protected Word files) and :func:`ole_legacy_encrypted` (which
+also knows Excel's FILEPASS record), so LibreOffice is never started on a locked file. Also
+here: :func:`ole_is_encrypted_ooxml`, which tells a password-protected .docx/.xlsx (an OLE2
 compound file holding an ``EncryptedPackage`` stream) from a mislabelled legacy .doc.
 """
 
@@ -31,8 +34,6 @@ _log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 120.0
 _TARGET = {"doc": "docx", "wps": "docx", "rtf": "docx", "odt": "docx", "xls": "xlsx", "et": "xlsx"}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-_OLE_SCAN_LIMIT = 8 << 20  # the directory of a small encrypted package sits well inside this
 
 
 def converter() -> str | None:
@@ -43,20 +44,12 @@ def converter() -> str | None:
 def ole_is_encrypted_ooxml(path: Path | str) -> bool:
     """True when ``path`` is an OLE2 compound file that holds an ``EncryptedPackage`` stream.
 
-    That is how Office stores a password-protected .docx/.xlsx. The directory entries are
-    UTF-16LE names; a bounded byte search for the name is enough (a .doc body that happens to
-    contain the UTF-16 word "EncryptedPackage" would be a curiosity, and is then reported as
-    encrypted rather than silently misread).
+    That is how Office stores a password-protected .docx/.xlsx. The directory is read by
+    :mod:`pipeline.guards.oleguard` (bounded chain walks); a file it cannot read is not one.
     """
-    try:
-        with open(path, "rb") as f:
-            if f.read(8) != _OLE2_MAGIC:
-                return False
-            f.seek(0)
-            data = f.read(_OLE_SCAN_LIMIT)
-    except OSError:
-        return False
-    return _ENCRYPTED_PACKAGE in data
+    from pipeline.guards.oleguard import ole_is_encrypted_ooxml as from_directory
+
+    return from_directory(path)
 
 
 class _Cfb:
@@ -247,8 +240,14 @@ def parse(path: Path | str, fmt: str | None = None, *, timeout: float = DEFAULT_
 
     path = Path(path)
     fmt = (fmt or path.suffix.lower().lstrip(".") or "doc").lower()
-    if fmt in ("doc", "wps", "xls", "et") and ole_legacy_encrypted(path):
-        raise InputError(path, "encrypted", f"the .{fmt} file is password-protected (encrypted)")
+    if fmt in ("doc", "wps", "xls", "et"):
+        from pipeline.guards.oleguard import check_ole2
+
+        # damaged containers and password-protected Word files never reach LibreOffice, which
+        # could wait for a password that never comes; Excel's FILEPASS is checked here
+        check_ole2(path, name=str(path))
+        if ole_legacy_encrypted(path):
+            raise InputError(path, "encrypted", f"the .{fmt} file is password-protected (encrypted)")
     if converter() is None:
         raise ConverterMissing(path, fmt)
     with tempfile.TemporaryDirectory(prefix="lianfang-") as tmp:

@@ -325,9 +325,17 @@ class _Page:
     has_images: bool
 
 
-def _read_page(page: Any, number: int, doc: Document, path: Path) -> _Page:
-    found = page.find_tables()
+def _read_page(page: Any, number: int, doc: Document, path: Path, limits: Any = None) -> _Page:
     width, height = float(page.width), float(page.height)
+    found: list[Any] = []
+    if limits is not None and _flooded(page, limits):
+        # thousands of rulings (a grid background, a scanned form's vectors): pdfplumber's
+        # table finder would run for minutes; read the page's text as paragraphs instead
+        doc.add_error("parse", "table_finding_skipped",
+                      f"{path}: page {number}: too many ruling lines to look for tables; "
+                      "its text is read as paragraphs", loc=Loc(file=str(path), page=number))
+    else:
+        found = page.find_tables()
     tables: list[tuple[_PTable, list[list[_PCell | None]], list[float], tuple[float, float, float, float]]] = []
     for tf in found:
         x0, top, x1, bottom = tf.bbox
@@ -374,6 +382,12 @@ def _read_page(page: Any, number: int, doc: Document, path: Path) -> _Page:
     has_images = bool(page.images) or (not n_chars and bool(page.curves or page.rects))
     return _Page(number=number, width=width, height=height, lines=_lines(free, number),
                  tables=out_tables, n_chars=n_chars, has_images=has_images)
+
+
+def _flooded(page: Any, limits: Any) -> bool:
+    from pipeline.guards.pdfguard import too_many_rules
+
+    return bool(too_many_rules(page, limits.max_page_edges, limits.max_page_cells))
 
 
 # -- running headers, footers, page numbers ---------------------------------------------------------
@@ -741,9 +755,15 @@ def _describe(e: BaseException) -> str:
 
 def parse(path: Path | str) -> Document:
     """Read a PDF into a Document; raises InputError for encrypted, damaged or page-less files."""
+    from pipeline.guards.pdfguard import check_pdf
     from pipeline.parse import new_document
+    from pipeline.preflight import current_limits
 
     path = Path(path)
+    limits = current_limits()
+    # encryption, loops in the object graph, page floods: refused before pdfplumber runs, and
+    # pdfminer made cycle-safe with bounded stream inflation for what follows
+    check_pdf(path, limits, name=str(path))
     pdf = _open(path)
     doc = new_document(path, "pdf")
     file = str(path)
@@ -752,7 +772,7 @@ def parse(path: Path | str) -> Document:
         doc.source.pages = len(pdf.pages)
         for number, page in enumerate(pdf.pages, start=1):
             try:
-                pages.append(_read_page(page, number, doc, path))
+                pages.append(_read_page(page, number, doc, path, limits))
             except Exception as e:  # one bad page must not lose the others
                 _log.debug("%s: page %d failed", path, number, exc_info=True)
                 doc.add_error("parse", "page_unreadable",
