@@ -38,7 +38,12 @@ def lexicon_dir(override: str | Path | None = None) -> Path:
     """The lexicon directory in force (see the module docstring)."""
     if override:
         return Path(override)
-    env = os.environ.get("LIANFANG_LEXICONS")
+    return _default_lexicon_dir(os.environ.get("LIANFANG_LEXICONS"))
+
+
+@lru_cache(maxsize=8)
+def _default_lexicon_dir(env: str | None) -> Path:
+    # cached: normalise() asks for it on every call, and resolving touches the disk
     if env:
         return Path(env)
     here = Path(__file__).resolve().parent

@@ -25,7 +25,7 @@ from pipeline.errors import ConfigError, InputError
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Limits", "preflight", "walk_inputs", "check_fs", "display_name", "current_limits"]
+__all__ = ["Limits", "preflight", "walk_inputs", "check_fs", "display_name", "text_path", "current_limits"]
 
 _MB = 1024 * 1024
 _ENV_PREFIX = "LIANFANG_"
@@ -110,6 +110,17 @@ def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> s
         else:
             out.append(ch)
     return "".join(out)
+
+
+def text_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """A path as text that encodes to UTF-8: bytes that are not UTF-8 become ``\\xNN``.
+
+    ``os.fsdecode`` keeps such bytes as lone surrogates, which JSON writers, pydantic and
+    HTML templates refuse with a UnicodeEncodeError, so a single GBK-named file from a
+    Windows share would take down the outputs of a whole batch. Use this for every path
+    written into JSON, reports or messages; keep the original ``Path`` to open the file.
+    """
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
 def is_skipped_name(name: str) -> bool:

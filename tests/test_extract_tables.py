@@ -339,3 +339,15 @@ def test_logical_rows_api(ctx: Context) -> None:
     hx = HeaderIndex(ctx.lexicons)
     rows = tables_mod.read_rows(t, detect_header(t, hx), hx)  # type: ignore[arg-type]
     assert [(r.name, r.rows, r.manifestation) for r in rows] == [("违规办理", [1, 2], ["a", "b"])]
+
+
+def test_header_broken_over_two_rows(ctx: Context) -> None:
+    """A PDF header "建议风险/级别" on two physical rows, no merge information."""
+    doc = make_doc([
+        ["序号", "风险点", "防控措施", "建议风险"],
+        ["", "", "", "级别"],
+        ["1", "重大事项决策", "集体决策", "一级风险"],
+    ])
+    run(doc, ctx)
+    (risk,) = doc.risks
+    assert (risk.name, risk.level_raw, risk.level) == ("重大事项决策", "一级风险", "high")

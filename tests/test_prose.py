@@ -127,3 +127,14 @@ def test_heading_list_alone_is_not_a_register(ctx: Context) -> None:
 def test_powers_listed_in_a_sentence(ctx: Context, text: str, powers: list[str]) -> None:
     doc = run(make_doc(text), ctx)
     assert [p.name for p in doc.powers] == powers
+
+
+def test_numbered_labels_and_owner_label(ctx: Context) -> None:
+    doc = run(make_doc(
+        "岗位名称:出纳",
+        "风险点1:挪用公款。防控措施:1.日清月结2.定期盘点",
+        "风险点2:收受回扣。风险等级:高",
+    ), ctx)
+    assert [(r.name, r.owner, r.level) for r in doc.risks] == [("挪用公款。", "出纳", None), ("收受回扣。", "出纳", "high")]
+    assert measures_of(doc, doc.risks[0]) == ["日清月结", "定期盘点"]
+    assert doc.risks[1].measures == []

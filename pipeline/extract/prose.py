@@ -80,7 +80,8 @@ class ProseLexicon:
         inline = sorted(((compact(p), lab) for lab, ps in terms.items() for p in ps if lab != "ignore"),
                         key=lambda t: -len(t[0]))
         self.inline_label = {p: lab for p, lab in inline}
-        self.inline_rx = re.compile("(" + "|".join(re.escape(p) for p, _ in inline) + ")" + _COLON)
+        # inside running text a label may carry a number too: 风险点1： / 措施2：
+        self.inline_rx = re.compile("(" + "|".join(re.escape(p) for p, _ in inline) + ")[0-9]{0,2}" + _COLON)
         self.lead_rx = re.compile(rf"^[\s]*([^:：，,。；;\n]{{1,{MAX_LEAD_LABEL}}}){_COLON}")
         flow = lex.terms(FLOW)
         self.chart_rx = re.compile("|".join(re.escape(p) for p in sorted(flow["chart_title"], key=len, reverse=True)))
@@ -101,6 +102,7 @@ class ProseLexicon:
         e = match_enumerator(head)
         if e is not None:
             head = head[e.end:]
+        head = re.sub(r"[0-9一二三四五六七八九十]+$", "", head)  # 风险点1： / 风险点二：
         for phrase, lab in self.lead_labels:
             if head.endswith(phrase):
                 return lab, m.start(1), m.end()
@@ -364,6 +366,12 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
                     cur.responsible.extend(res.owners.split(name))
                 if not name:
                     spill = ev.value
+            elif lab == "owner":
+                oname = _raw_name(b, ev.value)
+                if oname and len(oname) <= 20:
+                    owner = oname
+                    cur = None
+                    spill = ev.value.strip()[len(oname):]
             elif lab == "power":
                 pname = _raw_name(b, ev.value)
                 if 2 <= len(pname) <= MAX_NAME_VALUE:

@@ -154,6 +154,22 @@ def detect_header(table: Table, hx: HeaderIndex,
             if sub_labels and (any(c in grouped for c in sub_labels) or len(sub_labels) * 2 >= len(sub_new)):
                 rows.append(r + 1)
                 labels.update(sub_labels)
+    # a header broken over two rows without merges (PDF): "建议风险" above "级别"
+    if len(rows) == 1 and r + 1 < table.n_rows:
+        below = {c: omap[r + 1][c] for c in range(table.n_cols)
+                 if omap[r + 1][c] is not None and omap[r + 1][c].row == r + 1 and _text(omap[r + 1][c])}  # type: ignore[union-attr]
+        if below and all(len(key(cell.text)) <= 6 and not _NUMERIC.match(key(cell.text))  # type: ignore[union-attr]
+                         for cell in below.values()):
+            joined: dict[int, tuple[str, str]] = {}
+            for c, cell in below.items():
+                above = omap[r][c]
+                hit = hx.index.match(key(above.text if above is not None else "") + key(cell.text),  # type: ignore[union-attr]
+                                     substring=False)
+                if hit is not None:
+                    joined[c] = (hit[0], hit[1])
+            if joined:
+                rows.append(r + 1)
+                labels.update(joined)
     # a label cell spanning several columns labels all of them
     for c in range(table.n_cols):
         if c in labels:
@@ -164,13 +180,15 @@ def detect_header(table: Table, hx: HeaderIndex,
                 labels[c] = labels[cell.col]
                 break
     header_text = {}
+    broken = len(rows) == 2 and not any(omap[r][c] is not None and omap[r][c].col_span > 1  # type: ignore[union-attr]
+                                        for c in range(table.n_cols))
     for c in range(table.n_cols):
         parts = []
         for hr in rows:
             cell = omap[hr][c]
             if cell is not None and compact(cell.text) and compact(cell.text) not in parts:
                 parts.append(compact(cell.text))
-        header_text[c] = "/".join(parts)
+        header_text[c] = ("" if broken else "/").join(parts)
     return ColumnMap(
         labels={c: lab for c, (lab, _p) in labels.items()},
         header_text=header_text,

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,14 @@ def _check_package(path: Path) -> None:
 def _sheet_table(ws: Any, index: int, block: int, file: str) -> tuple[Table, str | None] | None:
     """The sheet's used area as a table, and the text of a leading title row (dropped from it)."""
     values: dict[tuple[int, int], tuple[str, str | None]] = {}
+    # sheets repeat their values (二级, 科长, 办公室) thousands of times: normalise each once
+    norm = lru_cache(maxsize=1 << 16)(with_raw)
     for row in ws.iter_rows():
         for c in row:
             v = c.value
             if v is None or (isinstance(v, str) and not v.strip()):
                 continue
-            text, raw = with_raw(render(v, c.number_format))
+            text, raw = norm(render(v, c.number_format))
             if text:
                 values[(c.row, c.column)] = (text, raw)
     if not values:
@@ -133,8 +136,11 @@ def _sheet_table(ws: Any, index: int, block: int, file: str) -> tuple[Table, str
             rs, cs = origin_span.get((r, c), (1, 1))
             text, raw = values.get((r, c), ("", None))
             gr, gc = r - r0, c - c0
-            cells.append(Cell(row=gr, col=gc, row_span=rs, col_span=cs, text=text, raw=raw,
-                              loc=Loc(file=file, table=index, row=gr, col=gc)))
+            # built without validation: every field is set here from checked values, and big
+            # sheets have hundreds of thousands of cells
+            loc = Loc.model_construct(file=file, table=index, row=gr, col=gc)
+            cells.append(Cell.model_construct(row=gr, col=gc, row_span=rs, col_span=cs, text=text, raw=raw,
+                                              tables=[], loc=loc))
     tbl = Table(index=index, n_rows=n_rows, n_cols=n_cols, cells=cells, title=ws.title,
                 loc=Loc(file=file, block=block, table=index))
     return tbl, title

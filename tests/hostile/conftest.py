@@ -137,11 +137,23 @@ def write(tmp_path: Path):
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 240, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``python -m pipeline.cli ARGS`` as a user would run it (never through a shell)."""
+    """``python -m pipeline.cli ARGS`` as a user would run it (never through a shell).
+
+    It runs in its own session: on a timeout the whole group (the run and its workers) is
+    killed, so a hung batch cannot leave processes behind.
+    """
     full_env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                 **(env or {})}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, capture_output=True,
-                          timeout=timeout, env=full_env, stdin=subprocess.DEVNULL)
+    cmd = [sys.executable, "-m", "pipeline.cli", *args]
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def check_cli_available() -> bool:

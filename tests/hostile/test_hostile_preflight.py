@@ -12,7 +12,7 @@ import generators as gen
 import pytest
 
 from pipeline.errors import ConfigError, InputError
-from pipeline.preflight import Limits, check_fs, display_name, preflight, walk_inputs
+from pipeline.preflight import Limits, check_fs, display_name, preflight, text_path, walk_inputs
 
 
 def _codes(errors: list[InputError]) -> dict[str, str]:
@@ -196,6 +196,14 @@ def test_non_utf8_name(tmp_path: Path) -> None:
     shown.encode("utf-8")  # printable and encodable: undecodable bytes became \xNN escapes
     assert "\\x" in shown and shown.endswith(".docx")
     assert preflight(files[0], tmp_path) == "docx"
+
+
+def test_text_path_keeps_newlines_but_not_surrogates() -> None:
+    raw = b"/in/" + gen.non_utf8_name()
+    # 风险台账 in GBK; its bytes CC A8 happen to be valid UTF-8 (U+0328) and stay as text
+    assert text_path(raw) == "/in/\\xb7\\xe7\\xcf\\xd5\u0328\\xd5\\xcb.docx"
+    assert text_path(os.fsdecode(raw)) == text_path(raw)  # surrogate-escaped str: same text
+    assert text_path("a\nb/风险.docx") == "a\nb/风险.docx"
 
 
 @pytest.mark.parametrize("raw,shown", [
