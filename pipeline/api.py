@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pipeline.fsutil import atomic_write_text
 from pipeline.model import Document
-from pipeline.parse import iter_inputs, parse_file
+from pipeline.errors import InputError
+from pipeline.parse import iter_inputs, new_document, parse_file
 from pipeline.stages import Context, build_pipeline, run_stages
 
 _log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ def iter_documents(paths: Iterable[str | Path], ctx: Context | None = None) -> I
         yield process_file(p, ctx)
 
 
+def failed_document(err: InputError) -> Document:
+    """The document that stands for an input that could not be read at all."""
+    doc = new_document(err.path, Path(err.path).suffix.lower().lstrip("."), sha256="")
+    doc.add_error("parse", err.code, str(err), fatal=True)
+    return doc
+
+
 def output_name(path: Path, roots: list[Path]) -> Path:
     """Where a submission's JSON goes under the output folder: its path below the input root + .json.
 
@@ -69,10 +77,15 @@ def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Con
     With ``check`` (the default) the submissions are grouped into units and checked first, so each
     JSON carries its findings and every risk its coverage state.
     """
+    from pipeline.preflight import walk_inputs
+
     roots = [Path(p) for p in paths]
     ctx = ctx or Context()
-    files = iter_inputs(roots)
+    files, refused = walk_inputs(roots, exclude=[out] if out is not None else ())
     docs = [process_file(f, ctx) for f in files]
+    for err in refused:  # pipes, devices, symlinks out of the root: reported, never opened
+        files.append(Path(err.path))
+        docs.append(failed_document(err))
     if check:
         from pipeline.checks import check_documents
 

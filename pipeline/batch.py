@@ -18,6 +18,7 @@ Flow (DESIGN.md §1, §6):
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -183,7 +184,30 @@ def process_path(path: str) -> str:
     if _CTX is None:
         init_worker()
     doc = process_file(path, _CTX)
-    return doc.model_dump_json(exclude_none=True)
+    try:
+        return doc.model_dump_json(exclude_none=True)
+    except ValueError:  # pydantic refuses lone surrogates: a file name that is not UTF-8 (GBK from a share)
+        return json.dumps(_json_safe(doc.model_dump(mode="json", exclude_none=True)), ensure_ascii=False)
+
+
+def _json_safe(obj: Any) -> Any:
+    """Every string made encodable: undecodable bytes kept as ``\\xNN`` text (as preflight.text_path does)."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+            return obj
+        except UnicodeEncodeError:
+            return obj.encode("utf-8", "surrogateescape" if _escaped_bytes_only(obj) else "backslashreplace") \
+                .decode("utf-8", "backslashreplace")
+    if isinstance(obj, dict):
+        return {_json_safe(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def _escaped_bytes_only(s: str) -> bool:
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in s)
 
 
 def process_remote(path: str, data: bytes) -> str:
@@ -213,20 +237,26 @@ def process_remote(path: str, data: bytes) -> str:
 def display_path(f: Path, roots: list[Path]) -> str:
     """Relative to the working folder when the file is below it (CI annotations need that), else to
     its input root, else the name."""
+    from pipeline.api import output_name
+    from pipeline.preflight import text_path
+
     try:
-        return f.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return text_path(f.absolute().relative_to(Path.cwd()).as_posix())
     except ValueError:
         pass
-    from pipeline.api import output_name
-
     rel = output_name(f, roots).as_posix()
-    return rel[: -len(".json")]
+    return text_path(rel[: -len(".json")])
 
 
-def failed_document(path: Path, code: str, message: str, stage: str = "worker") -> Document:
-    from pipeline.parse import new_document
+def failed_document(path: Path | str, code: str, message: str, stage: str = "worker", sha256: str = "") -> Document:
+    """A ``failed`` document for a file we could not (or must not) read. Never opens the file: it may
+    be a FIFO or a device that would block."""
+    from pipeline.model import Source
+    from pipeline.preflight import text_path
 
-    doc = new_document(path, path.suffix.lower().lstrip("."))
+    name = text_path(path)
+    doc = Document(tool_version=__version__,
+                   source=Source(path=name, sha256=sha256, format=Path(name).suffix.lower().lstrip(".")))
     doc.add_error(stage, code, message, fatal=True)
     return doc
 
@@ -250,7 +280,7 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     configuration problems are never reported as findings.
     """
     from pipeline.ids import file_sha256
-    from pipeline.parse import iter_inputs
+    from pipeline.preflight import text_path, walk_inputs
 
     opts = options or BatchOptions()
     if opts.lang not in ("zh", "en"):
@@ -258,7 +288,9 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     t0 = time.monotonic()
     out = Path(out)
     roots = [Path(p) for p in paths]
-    files = iter_inputs(roots)
+    # the safe walk: no FIFOs opened, no symlinks followed out of a folder, no loops, never our own output
+    found, refused = walk_inputs(roots, exclude=[out])
+    files = found + [Path(e.path) for e in refused]
     if not files:
         raise ConfigError("no documents found in " + ", ".join(str(p) for p in paths)
                           + " (looked for .docx .doc .wps .pdf .xlsx .txt …)")
@@ -277,28 +309,29 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     def finish(i: int, doc: Document, cached: bool, seconds: float) -> None:
         nonlocal aborted_reason
         f = files[i]
-        outcomes[i] = DocOutcome(path=str(f), rel=display_path(f, roots), json_rel=json_rels[i],
+        outcomes[i] = DocOutcome(path=doc.source.path, rel=display_path(f, roots), json_rel=json_rels[i],
                                  doc=doc, cached=cached, seconds=seconds)
         if opts.progress:
-            opts.progress(len(outcomes), total, str(f), doc.status, cached)
+            opts.progress(len(outcomes), total, doc.source.path, doc.status, cached)
         if opts.fail_fast and doc.status == "failed" and aborted_reason is None:
             first = doc.errors[0] if doc.errors else None
-            aborted_reason = first.message if first else f"{f}: could not be read"
+            aborted_reason = first.message if first else f"{doc.source.path}: could not be read"
 
-    for i, f in enumerate(files):
+    for k, err in enumerate(refused):  # refused by the walk: reported, never opened
+        finish(len(found) + k, failed_document(err.path, err.code, str(err), "input"), False, 0.0)
+    for i, f in enumerate(found):
+        if aborted_reason:
+            break
         try:
             sha = file_sha256(str(f))
         except OSError as e:
-            finish(i, failed_document(f, "unreadable", f"{f}: cannot read the file ({e.strerror or e})", "input"), False, 0)
-            if aborted_reason:
-                break
+            finish(i, failed_document(f, "unreadable", f"{text_path(f)}: cannot read the file ({e.strerror or e})",
+                                      "input"), False, 0)
             continue
         keys[i] = cache_key(sha, __version__, lex_fp, prof_fp)
-        doc = cache.get(keys[i], str(f))
+        doc = cache.get(keys[i], text_path(f))
         if doc is not None:
             finish(i, doc, True, 0.0)
-            if aborted_reason:
-                break
         else:
             todo.append(i)
 
@@ -311,11 +344,12 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
                 try:
                     doc = Document.model_validate_json(value)
                 except Exception as e:  # a worker returned something we cannot read back: a bug, reported
-                    doc = failed_document(files[i], "worker_error", f"{files[i]}: bad worker result ({type(e).__name__})")
+                    doc = failed_document(files[i], "worker_error",
+                                          f"{text_path(files[i])}: bad worker result ({type(e).__name__})")
                 else:
                     cache.put(keys[i], doc, value)
             else:
-                doc = failed_document(files[i], code or "crashed", message or f"{files[i]}: failed")
+                doc = failed_document(files[i], code or "crashed", message or f"{text_path(files[i])}: failed")
             finish(i, doc, False, seconds)
             if aborted_reason:
                 break
@@ -360,7 +394,9 @@ def _run_local(paths: list[Path], idx: list[int], opts: BatchOptions):  # type: 
     limits = Limits(timeout=opts.timeout, memory_mb=opts.max_memory_mb, max_tasks=opts.max_tasks_per_worker)
     jobs = min(opts.jobs or os.cpu_count() or 1, len(paths))
     pool = WorkerPool(process_path, jobs=jobs, limits=limits, initializer=init_worker, preload=_PRELOAD)
-    gen = pool.run(Task(i, (str(p),), str(p)) for i, p in zip(idx, paths, strict=True))
+    from pipeline.preflight import text_path
+
+    gen = pool.run(Task(i, (str(p),), text_path(p)) for i, p in zip(idx, paths, strict=True))
     try:
         for r in gen:
             yield r.key, r.ok, r.value, r.code, r.message, r.seconds
@@ -373,6 +409,8 @@ def _run_dask(paths: list[Path], idx: list[int], opts: BatchOptions):  # type: i
     workers need not share our file system. Memory/CPU isolation there is the cluster's (the nanny's
     memory limit restarts a worker that overruns: that task is reported ``crashed``); the wall-clock
     limit is enforced here, counted from when a task enters the running window (one task per thread)."""
+    from pipeline.preflight import text_path
+
     try:
         from distributed import Client
     except ImportError as e:
@@ -404,7 +442,7 @@ def _run_dask(paths: list[Path], idx: list[int], opts: BatchOptions):  # type: i
                 try:
                     value = fut.result()
                 except Exception as e:  # KilledWorker and friends: the task took its worker down
-                    yield i, False, None, "crashed", f"{p}: the cluster worker failed ({type(e).__name__}: {e})", now - t
+                    yield i, False, None, "crashed", f"{text_path(p)}: the cluster worker failed ({type(e).__name__}: {e})", now - t
                 else:
                     yield i, True, value, None, None, now - t
             if opts.timeout:
@@ -412,7 +450,7 @@ def _run_dask(paths: list[Path], idx: list[int], opts: BatchOptions):  # type: i
                     if now - t >= opts.timeout:
                         del running[fut]
                         fut.cancel()
-                        yield i, False, None, "timeout", f"{p}: exceeded the time limit of {opts.timeout:g} s", now - t
+                        yield i, False, None, "timeout", f"{text_path(p)}: exceeded the time limit of {opts.timeout:g} s", now - t
             top_up()
     finally:
         client.close()
@@ -435,8 +473,9 @@ def _check(result: BatchResult, profile: Any, lang: str, run: bool = True) -> No
     for u, slug in zip(groups, slugs, strict=True):
         members = [by_id[id(d)] for d in u.docs if id(d) in by_id]
         for m in members:
-            m.unit = u.key
-        result.units.append(UnitOutcome(key=u.key, name=u.name, slug=slug, docs=members))
+            m.unit = _json_safe(u.key)
+        # a folder name that is not UTF-8 must not reach HTML or JSON as lone surrogates
+        result.units.append(UnitOutcome(key=_json_safe(u.key), name=_json_safe(u.name), slug=slug, docs=members))
 
 
 def result_from_documents(docs: list[Document], out: str | Path, *, lang: str = "zh", profile: Any = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = "1"
 
@@ -27,6 +27,20 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
+def _utf8_safe(v: object) -> object:
+    """File names that are not valid UTF-8 arrive as lone surrogates (os.fsdecode); JSON and
+    HTML writers refuse those, so one GBK-named file would sink a batch's outputs. Escape them."""
+    if isinstance(v, str) and not v.isascii():
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                return v.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:
+                return v.encode("utf-8", "backslashreplace").decode("utf-8")
+    return v
+
+
 class Loc(_Model):
     """Where something is: only the keys that apply are set (and serialised)."""
 
@@ -37,6 +51,8 @@ class Loc(_Model):
     row: int | None = None
     col: int | None = None
     span: tuple[int, int] | None = None
+
+    _file_utf8 = field_validator("file")(classmethod(lambda cls, v: _utf8_safe(v)))
 
     def at(self, **kw: Any) -> Loc:
         """A copy with some keys replaced: ``cell.loc.at(span=(0, 4))``."""
@@ -57,6 +73,8 @@ class ErrorItem(_Model):
     message: str  # names the file and the reason
     loc: Loc | None = None
 
+    _message_utf8 = field_validator("message")(classmethod(lambda cls, v: _utf8_safe(v)))
+
 
 class Source(_Model):
     path: str
@@ -66,6 +84,8 @@ class Source(_Model):
     pages: int | None = None
     encoding: str | None = None  # text files: the detected encoding
     converted_from: str | None = None  # legacy formats: the format converted via LibreOffice
+
+    _path_utf8 = field_validator("path")(classmethod(lambda cls, v: _utf8_safe(v)))
 
 
 class Cell(_Model):

@@ -269,3 +269,25 @@ def test_same_names_from_different_folders_do_not_overwrite(tmp_path: Path) -> N
     units = {json.loads((tmp_path / "o" / "submissions" / d.json_rel).read_text(encoding="utf-8"))["source"]["path"]
              for d in res.docs}
     assert units == {str(a), str(b)}
+
+
+def test_fifo_symlink_and_undecodable_name(tmp_path: Path) -> None:
+    import os
+
+    tree = tmp_path / "in"
+    make_submission(tree / "好.docx", "己", 1)
+    os.mkfifo(tree / "管道.docx")  # opening it would block forever
+    outside = make_submission(tmp_path / "外部.docx", "庚", 2)
+    (tree / "链接.docx").symlink_to(outside)
+    gbk = os.path.join(os.fsencode(tree), "风险表".encode("gbk") + b".docx")
+    with open(gbk, "wb") as f:
+        f.write((tree / "好.docx").read_bytes())
+    res = run_batch([tree], tmp_path / "o", opts())
+    by_name = {Path(d.path).name: d.doc for d in res.docs}
+    assert by_name["管道.docx"].errors[0].code == "not_regular"
+    assert by_name["链接.docx"].errors[0].code == "symlink_outside_root"
+    undecodable = next(d for n, d in by_name.items() if "\\x" in n)
+    assert undecodable.status == "ok" and len(undecodable.risks) == 4
+    assert "\\xb7\\xe7" in undecodable.source.path  # GBK bytes shown, not lost or crashing the JSON
+    index = (tmp_path / "o" / "index.html").read_text(encoding="utf-8")
+    assert "管道.docx" in index  # the refused file is listed in the overview with its reason

@@ -335,10 +335,13 @@ def test_provenance(ctx: Context) -> None:
 
 
 def test_logical_rows_api(ctx: Context) -> None:
-    t = make_table([["序号", "风险点", "风险描述"], ["1", "违规办理", "a"], ["^", "^", "b"]])
+    t = make_table([["序号", "风险点", "风险描述"], ["1", "违规办理", "1.未处理的。"], ["^", "^", "2.拖延查处的。"],
+                    ["^", "^", "3.未按规定对变更事项进行税款"], ["^", "^", "清算的。"]])
     hx = HeaderIndex(ctx.lexicons)
     rows = tables_mod.read_rows(t, detect_header(t, hx), hx)  # type: ignore[arg-type]
-    assert [(r.name, r.rows, r.manifestation) for r in rows] == [("违规办理", [1, 2], ["a", "b"])]
+    # items stay apart; a sentence broken over two rows is joined again
+    assert [(r.name, r.rows, r.manifestation) for r in rows] == [
+        ("违规办理", [1, 2, 3, 4], ["1.未处理的。", "2.拖延查处的。", "3.未按规定对变更事项进行税款清算的。"])]
 
 
 def test_header_broken_over_two_rows(ctx: Context) -> None:
@@ -351,3 +354,47 @@ def test_header_broken_over_two_rows(ctx: Context) -> None:
     run(doc, ctx)
     (risk,) = doc.risks
     assert (risk.name, risk.level_raw, risk.level) == ("重大事项决策", "一级风险", "high")
+
+
+def test_category_group_rows_and_footer(ctx: Context) -> None:
+    doc = make_doc("财务科廉政风险点一览表", [
+        ["序号", "风险点", "风险等级", "防控措施"],
+        ["一、思想道德风险", "<", "<", "<"],
+        ["1", "理想信念动摇", "★", "加强学习"],
+        ["二、岗位职责风险", "<", "<", "<"],
+        ["2", "虚报冒领", "★★★", "双人复核"],
+        ["", "填表人:张三", "", ""],
+    ])
+    run(doc, ctx)
+    assert [(r.name, r.owner, r.category, r.level) for r in doc.risks] == [
+        ("理想信念动摇", "财务科", "ideology_ethics", "low"), ("虚报冒领", "财务科", "post_duty", "high")]
+
+
+def test_measure_cell_broken_mid_sentence_is_one_measure(ctx: Context) -> None:
+    doc = make_doc([
+        ["序号", "风险点", "防控措施"],
+        ["1", "公车私用", "1.加强过程管理,每月汇总核对相关信息并公"],
+        ["", "", "示,接受各界监督。"],
+        ["", "", "2.制定车辆管理制度"],
+    ])
+    run(doc, ctx)
+    assert measures_of(doc, doc.risks[0]) == ["加强过程管理,每月汇总核对相关信息并公示,接受各界监督。", "制定车辆管理制度"]
+
+
+def test_table_repeated_after_page_break_continues(ctx: Context) -> None:
+    """A PDF table broken by a page: the header is printed again, the merged 科室/责任领导 cells
+    print empty on the new page, and the first row finishes the last risk's description."""
+    doc = make_doc(
+        [["序号", "科室", "风险点", "风险表现形式", "防控措施", "责任领导"],
+         ["1", "建设科", "质量监督", "发现隐患不督促整改,接受", "加强检查。", "王某(副局长)"]],
+        "第1页共2页",
+        [["序号", "科室", "风险点", "风险表现形式", "防控措施", "责任领导"],
+         ["", "", "", "施工单位宴请", "", ""],
+         ["2", "^", "信用评价", "随意加减分值", "双人复核。", "^"]],
+    )
+    run(doc, ctx)
+    assert [(r.name, r.owner, r.manifestation, r.responsible) for r in doc.risks] == [
+        ("质量监督", "建设科", "发现隐患不督促整改,接受施工单位宴请", ["王某(副局长)"]),
+        ("信用评价", "建设科", "随意加减分值", ["王某(副局长)"]),
+    ]
+    assert doc.risks[0].responsible_ranks == ["in_charge"]

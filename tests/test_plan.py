@@ -104,6 +104,21 @@ def test_annexes(ctx: Context) -> None:
         (1, "廉政风险防控工作领导小组名单"), (2, "部门权力清单"), (3, "个人岗位风险点自查表")]
 
 
+def test_annex_list_over_several_lines(ctx: Context) -> None:
+    plan = plan_of(ctx, "附件:1.《岗位廉政风险点自查表》", "2.《部门权力清单》", "3.《廉政风险防控工作自查报告》",
+                   "某县住房和城乡建设局")
+    assert [(a.number, a.title) for a in plan.annexes] == [
+        (1, "岗位廉政风险点自查表"), (2, "部门权力清单"), (3, "廉政风险防控工作自查报告")]
+
+
+def test_phase_without_dates_is_kept_without_deadline(ctx: Context) -> None:
+    plan = plan_of(ctx, "（四）组织实施阶段（5月11日—10月31日）。各科室抓好落实。",
+                   "（五）总结考评阶段。各科室对廉政风险防控工作进行全面总结。", "四、方法步骤",
+                   title="某局2026年廉政风险防控工作实施方案")
+    assert [(p.name, p.start, p.end) for p in plan.phases] == [
+        ("组织实施阶段", "2026-05-11", "2026-10-31"), ("总结考评阶段", None, None)]
+
+
 def test_no_plan_without_framework(ctx: Context) -> None:
     plan = plan_of(ctx, "为进一步加强党风廉政建设,结合我局实际,特制定本方案。")
     assert plan is None

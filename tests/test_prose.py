@@ -55,6 +55,20 @@ def test_flow_chart_annotations(ctx: Context) -> None:
     assert doc.unit == "XX市水务局" and doc.kind == "mixed"
 
 
+@pytest.mark.parametrize("width", [23, 37, 50])
+def test_flow_chart_hard_wrapped(ctx: Context, width: int) -> None:
+    """The same chart text broken into lines anywhere (a PDF or .txt without paragraph marks)."""
+    text = ("XX市水务局廉政风险防控流程图办公室部门固定资产管理廉政风险防控流程图"
+            "风险:管理不善,导致国有资产流失风险等级:高措施:各科室严格执行新增、报废等程序管理批准后进行购置"
+            "并登记固定资产账风险:超标或违规采购风险等级:一般措施:严格执行制度规定。"
+            "人事科人员调动廉政风险防控流程图个人写出申请调动报告")
+    doc = run(make_doc(*[text[i:i + width] for i in range(0, len(text), width)]), ctx)
+    assert [(r.name, r.level, r.owner) for r in doc.risks] == [
+        ("管理不善,导致国有资产流失", "high", "办公室"), ("超标或违规采购", "medium", "办公室")]
+    assert [measures_of(doc, r) for r in doc.risks] == [["各科室严格执行新增、报废等程序管理"], ["严格执行制度规定。"]]
+    assert [p.name for p in doc.powers] == ["固定资产管理", "人员调动"]
+
+
 def test_flow_chart_boxes(ctx: Context) -> None:
     """dev 11: risk boxes end in 风险等级, measure boxes in 责任人; they pair in order."""
     raw = ("行政职权廉政风险防控图 行政奖励类 职权名称:对在水利工作中做出突出贡献的单位进行奖励 制定方案 组织推荐 "
@@ -138,3 +152,24 @@ def test_numbered_labels_and_owner_label(ctx: Context) -> None:
     assert [(r.name, r.owner, r.level) for r in doc.risks] == [("挪用公款。", "出纳", None), ("收受回扣。", "出纳", "high")]
     assert measures_of(doc, doc.risks[0]) == ["日清月结", "定期盘点"]
     assert doc.risks[1].measures == []
+
+
+def test_post_sections_and_a_label_alone_on_its_line(ctx: Context) -> None:
+    """A post-by-post statement: the heading names the post; "防控措施：" alone, items below."""
+    doc = run(make_doc(
+        ("heading", "二、计划财务科会计岗位"),
+        "岗位职责:负责局机关会计核算、预算编制和资金拨付等工作。",
+        "风险点:违规拨付项目资金,截留、挪用专项资金。",
+        "防控措施:",
+        "1.资金拨付严格履行审核程序;",
+        "2.会计、出纳岗位分设,相互制约;",
+        ("heading", "三、行政审批科窗口受理岗位"),
+        "风险点:违规受理不符合条件的申请。",
+        "防控措施:1.严格执行一次性告知制度;2.全程网上留痕。",
+    ), ctx)
+    assert [(r.owner, r.name, measures_of(doc, r)) for r in doc.risks] == [
+        ("计划财务科会计岗位", "违规拨付项目资金,截留、挪用专项资金。",
+         ["资金拨付严格履行审核程序", "会计、出纳岗位分设,相互制约"]),
+        ("行政审批科窗口受理岗位", "违规受理不符合条件的申请。", ["严格执行一次性告知制度", "全程网上留痕。"]),
+    ]
+    assert doc.kind == "mixed"

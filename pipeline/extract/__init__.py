@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.extract import tables as tables_mod
@@ -45,6 +45,7 @@ class Resources:
     categories: Categories
     measures: MeasureLexicon
     levels: Levels
+    memo: dict[str, Any] = field(default_factory=dict)  # compiled patterns other modules derive
 
     @classmethod
     def build(cls, lex: Lexicons) -> Resources:
@@ -105,7 +106,8 @@ def find_title(doc: Document, res: Resources) -> str | None:
         if not t:
             continue
         if len(t) <= MAX_TITLE_CHARS and not t.endswith(("。", "；", ";", "，", ",", "：", ":")):
-            short.append(t)
+            if _strip_enum(t) == t:  # "二、计划财务科…" is a section heading, not the title
+                short.append(t)
         else:
             head = t[:MAX_TITLE_CHARS]
             ends = [head.find(c) + len(c) for c in cues if c in head]
@@ -178,6 +180,7 @@ def extract_tables(doc: Document, res: Resources, builder: Builder) -> None:
     boundary can still collect its continuation from the next table.
     """
     prev: tables_mod.ColumnMap | None = None
+    prev_table: Any = None
     last_row: tables_mod.LogicalRow | None = None
     table_blocks = {id(b.table): b.index for b in doc.blocks if b.table is not None}
     context = _table_context(doc, res)
@@ -186,17 +189,20 @@ def extract_tables(doc: Document, res: Resources, builder: Builder) -> None:
     for t in doc.tables():
         block = table_blocks.get(id(t), t.loc.block)
         fallback = res.owners.unit_from_title(t.title) or context.get(block) or doc.unit
-        cmap = tables_mod.detect_header(t, res.headers, is_level)
+        omap = t.origin_map()
+        cmap = tables_mod.detect_header(t, res.headers, is_level, omap)
         carry = None
         if cmap is None and prev is not None and prev.n_cols == t.n_cols:
             cmap = tables_mod.ColumnMap(labels=dict(prev.labels), header_text=dict(prev.header_text),
                                         header_rows=(), n_cols=prev.n_cols, why=dict(prev.why), inherited=True)
             carry = last_row
+        elif cmap is not None and prev is not None and cmap.labels == prev.labels and _adjacent(doc, prev_table, t):
+            carry = last_row  # the same table again after a page break, its header repeated
         if cmap is None:
             plan.append((t, None, tables_mod.read_key_value(t, res.headers), block, fallback))
             continue
-        prev = cmap
-        rows = tables_mod.read_rows(t, cmap, res.headers, carry)
+        prev, prev_table = cmap, t
+        rows = tables_mod.read_rows(t, cmap, res.headers, carry, omap)
         rows = [r for r in rows if r is not carry]
         if rows:
             last_row = rows[-1]
@@ -212,6 +218,22 @@ def extract_tables(doc: Document, res: Resources, builder: Builder) -> None:
         elif cmap.is_risk_table:
             for row in rows:
                 builder.risk_from_row(row, cmap, t.index, block, fallback)
+
+
+def _adjacent(doc: Document, a: Any, b: Any) -> bool:
+    """Two tables with nothing but page furniture between them (页码, 第 1 页共 2 页): one table
+    broken by a page."""
+    if a is None or b is None or a.nested_in is not None or b.nested_in is not None:
+        return False
+    idx = {id(blk.table): blk.index for blk in doc.blocks if blk.table is not None}
+    ia, ib = idx.get(id(a)), idx.get(id(b))
+    if ia is None or ib is None or ib <= ia:
+        return False
+    between = [blk for blk in doc.blocks[ia + 1: ib] if (blk.text or "").strip()]
+    return all(_PAGE_FURNITURE.match(compact(blk.text)) for blk in between)
+
+
+_PAGE_FURNITURE = re.compile(r"^(?:第\d+页(?:共\d+页)?|[-—–]?\d+[-—–]?|\d+/\d+|page\d+(?:of\d+)?)$", re.I)
 
 
 def _table_context(doc: Document, res: Resources) -> dict[int, str]:

@@ -18,10 +18,17 @@ _SUFFIX = re.compile(r"(?:风险点|风险|类|方面|领域)$")
 class Categories:
     def __init__(self, lex: Lexicons) -> None:
         self.index = PhraseIndex(lex.terms(LEXICON), source=LEXICON)
+        self._seen: dict[str, tuple[Category | None, str | None]] = {}
 
     def classify(self, raw: str | None) -> tuple[Category | None, str | None]:
         """``(category, matched phrase)``; an unknown class gives ``(None, None)``."""
         k = key(raw)
+        got = self._seen.get(k)
+        if got is None:
+            got = self._seen[k] = self._classify(k)
+        return got
+
+    def _classify(self, k: str) -> tuple[Category | None, str | None]:
         if not k:
             return None, None
         for cand in (k, _SUFFIX.sub("", k)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 _log = logging.getLogger(__name__)
@@ -27,9 +28,14 @@ def compact(text: str | None) -> str:
     return _WS.sub("", text or "")
 
 
+@lru_cache(maxsize=8192)
+def _key(text: str) -> str:
+    return _EDGE.sub("", compact(text).translate(_FOLD))
+
+
 def key(text: str | None) -> str:
     """The comparison form of a header or label: no whitespace, ASCII brackets, no edge marks."""
-    return _EDGE.sub("", compact(text).translate(_FOLD))
+    return _key(text) if text else ""
 
 
 def is_cjk(text: str) -> bool:
@@ -60,6 +66,7 @@ class PhraseIndex:
                 self.exact.setdefault(k, label)
                 self.phrases.append((k, label, p))
         self.phrases.sort(key=lambda t: -len(t[0]))
+        self._rx: dict[int, re.Pattern[str]] = {}
 
     def match(self, text: str | None, *, substring: bool = True) -> tuple[str, str, bool] | None:
         k = key(text)
@@ -88,17 +95,22 @@ class PhraseIndex:
                 return plabel, pk
         return None
 
+    def find_all(self, text: str | None, min_len: int = 2) -> list[tuple[str, str]]:
+        """``(label, phrase)`` for each phrase occurring in ``text``, left to right, the longest
+        phrase winning where several start at the same place."""
+        rx = self._rx.get(min_len)
+        if rx is None:
+            alts = [re.escape(pk) for pk, _lab, _p in self.phrases if len(pk) >= min_len]
+            rx = self._rx[min_len] = re.compile("|".join(alts)) if alts else re.compile(r"(?!)")
+        return [(self.exact[m.group(0)], m.group(0)) for m in rx.finditer(key(text))]
+
     def labels(self) -> Iterable[str]:
         return {lab for _k, lab, _p in self.phrases}
 
 
 def loc_at(base: Any, **changes: Any) -> Any:
-    """``base.at(**changes)`` without pydantic's copy machinery (this runs for every item)."""
-    from pipeline.model import Loc
-
-    data = {k: getattr(base, k) for k in Loc.model_fields}
-    data.update(changes)
-    return Loc.model_construct(**{k: v for k, v in data.items() if v is not None})
+    """``base`` with some keys replaced (``Loc.at``; a shallow copy, the cheapest way pydantic offers)."""
+    return base.model_copy(update=changes)
 
 
 def cached(ctx_cache: dict, name: str, build):  # type: ignore[no-untyped-def]

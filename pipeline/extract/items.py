@@ -92,7 +92,10 @@ class Builder:
                       fallback_owner: str | None) -> Risk:
         v = row.values
         unit, resp_unit, post = v.get("unit"), v.get("resp_unit"), v.get("post")
-        owner = unit or resp_unit or post or row.group or fallback_owner
+        group, group_category = row.group, None
+        if group and self.categories.classify(group)[0] is not None:
+            group, group_category = None, row.group  # a group row naming a risk class (一、思想道德风险)
+        owner = unit or resp_unit or post or group or fallback_owner
         responsible: list[str] = []
         headers: dict[str, str] = {}
         for c in cmap.cols("responsible"):
@@ -106,7 +109,7 @@ class Builder:
             responsible = self.owners.split(resp_unit)
             for name in responsible:
                 headers[name] = cmap.header_text.get(cmap.col("resp_unit") or 0, "")
-        cat_raw = v.get("category")
+        cat_raw = v.get("category") or group_category
         category, _cat_phrase = self.categories.classify(cat_raw)
         cell = row.first_cell
         base = cell.loc if cell is not None else Loc()

@@ -75,10 +75,10 @@ def decide(doc: Document, lex: Lexicons) -> Kind:
     if table_powers and not prose_risks:
         return "power_catalog"
     if prose_risks and tk in (None, "flow_chart", "risk_table"):
-        if tk is None:
-            lean = body_lean(prose_text, lex)
-            if lean in ("plan", "self_check_report"):
-                return lean  # type: ignore[return-value]
+        # risk records in running text: a plan's own register (dev 23) when the body reads as a
+        # plan; otherwise a flow chart or a post-by-post statement — mixed
+        if tk is None and body_lean(prose_text, lex) == "plan":
+            return "plan"
         return "mixed"
     if tk in ("plan", "self_check_report", "power_catalog", "risk_table"):
         return tk  # type: ignore[return-value]

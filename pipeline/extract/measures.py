@@ -64,27 +64,30 @@ class MeasureLexicon:
             placeholders=frozenset(compact(p) for p in g.get("placeholder", [])),
         )
 
+    def _defense_rx(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        rx = self.__dict__.get("_rx")
+        if rx is None:
+            line_of = {}
+            for line, cues in self.defense.items():
+                for cue in cues:
+                    line_of.setdefault(cue, line)
+            alt = "|".join(re.escape(c) for c in sorted(line_of, key=len, reverse=True))
+            rx = self.__dict__["_rx"] = (re.compile(alt), line_of)
+        return rx
+
     def defense_line(self, text: str) -> tuple[DefenseLine | None, str | None]:
         """The line whose cues occur most; ties go to the line whose cue comes first."""
-        best: tuple[int, int, str, str] | None = None  # (-count, first position, line, cue)
-        for line, cues in self.defense.items():
-            count = 0
-            first = len(text) + 1
-            first_cue = ""
-            for cue in cues:
-                n = text.count(cue)
-                if n:
-                    count += n
-                    pos = text.find(cue)
-                    if pos < first:
-                        first, first_cue = pos, cue
-            if count:
-                cand = (-count, first, line, first_cue)
-                if best is None or cand[:2] < best[:2]:
-                    best = cand
-        if best is None:
+        rx, line_of = self._defense_rx()
+        counts: dict[str, int] = {}
+        first: dict[str, tuple[int, str]] = {}
+        for m in rx.finditer(text):
+            line = line_of[m.group(0)]
+            counts[line] = counts.get(line, 0) + 1
+            first.setdefault(line, (m.start(), m.group(0)))
+        if not counts:
             return None, None
-        return best[2], best[3]  # type: ignore[return-value]
+        best = min(counts, key=lambda ln: (-counts[ln], first[ln][0]))
+        return best, first[best][1]  # type: ignore[return-value]
 
     def is_generic(self, text: str) -> bool:
         """True when nothing is left once boilerplate phrases and filler words are removed."""

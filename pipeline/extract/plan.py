@@ -18,7 +18,7 @@ import logging
 import re
 from typing import Any
 
-from pipeline.enumerators import chinese_to_int, match_enumerator
+from pipeline.enumerators import chinese_to_int, match_enumerator, split_enumerated
 from pipeline.extract.common import compact
 from pipeline.extract.levels import Scheme, find_scheme, interpret_levels, parse_scheme
 from pipeline.model import Annex, Document, LevelDef, Loc, Phase, Plan, Rank
@@ -31,7 +31,6 @@ _SUB = re.compile(r"[^，,；;。]+")
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 _DATE = re.compile(r"(?:(?P<y>(?:19|20)\d\d)年)?(?P<m>\d{1,2})(?:月|(?=\s*[-—~至到]\s*\d{1,2}月))"
                    r"(?:(?P<d>\d{1,2})日|(?P<part>上旬|中旬|下旬|底|初|末))?")
-_ANNEX_LINE = re.compile(r"附件\s*(?P<n>\d+|[一二三四五六七八九十]+)?\s*[:：.、]?\s*[《“]?(?P<t>[^》”\n。；;（(]{2,40})[》”]?")
 _ANNEX_REF = re.compile(r"《(?P<t>[^》]{2,40})》[^《》。]{0,12}?[（(]见附件\s*(?P<n>\d+)[)）]")
 _ANNEX_BARE = re.compile(r"[（(]见附件\s*(?P<n>\d+)[)）]")
 
@@ -58,6 +57,13 @@ def extract_plan(doc: Document, res: Any) -> Plan | None:
 # -- levels ---------------------------------------------------------------------------------
 
 def _level_rx(res: Any, lex: dict[str, Any]) -> re.Pattern[str]:
+    rx = res.memo.get("plan.level_rx")
+    if rx is None:
+        rx = res.memo["plan.level_rx"] = _build_level_rx(res, lex)  # once per process
+    return rx
+
+
+def _build_level_rx(res: Any, lex: dict[str, Any]) -> re.Pattern[str]:
     spellings = sorted({compact(s) for sc in res.levels.scales for step in sc.steps for s in step
                         if compact(s)}, key=len, reverse=True)
     alt = "|".join(re.escape(s) for s in spellings)
@@ -169,19 +175,8 @@ def _owner_by_level(blocks: list[Any], res: Any, lex: dict[str, Any], plan: Plan
 
 
 def _roles_in(text: str, ranks: Any) -> list[Rank]:
-    """Ranks of the role phrases in ``text``, in order (longest phrase first at each position)."""
-    out: list[Rank] = []
-    i = 0
-    t = compact(text)
-    while i < len(t):
-        for pk, label, _p in ranks.phrases:  # longest first
-            if len(pk) >= 2 and t.startswith(pk, i):
-                out.append(label)
-                i += len(pk)
-                break
-        else:
-            i += 1
-    return out
+    """Ranks of the role phrases in ``text``, in order (the longest phrase wins at a position)."""
+    return [label for label, _phrase in ranks.find_all(text)]  # type: ignore[misc]
 
 
 # -- phases ---------------------------------------------------------------------------------
@@ -196,6 +191,8 @@ def _phases(blocks: list[Any], doc: Document, lex: dict[str, Any]) -> list[Phase
     nouns = "|".join(re.escape(n) for n in lex["phase_noun"])
     head = re.compile(rf"^(?:第[一二三四五六七八九十]+(?:{nouns})[:：]?)?(?P<name>[^，,。；;:：(（]{{1,24}}?(?:{nouns})?)"
                       r"\s*[(（](?P<dates>[^)）]{2,40})[)）]")
+    bare = "|".join(re.escape(n) for n in lex["undated_phase_noun"])
+    undated = re.compile(rf"^(?:第[一二三四五六七八九十]+(?:{nouns})[:：]?)?(?P<name>[^，,。；;:：(（]{{2,20}}?(?:{bare}))(?:[。.:：]|$)")
     phases: list[Phase] = []
     for i, b in enumerate(blocks):
         text = b.text.strip()
@@ -203,6 +200,10 @@ def _phases(blocks: list[Any], doc: Document, lex: dict[str, Any]) -> list[Phase
         body = text[e.end:] if e else text
         m = head.match(body)
         if not m or not _DATE.search(m.group("dates")):
+            # a phase the plan names without dates ("（五）总结考评阶段。…"): no deadline to check
+            u = undated.match(body)
+            if u and (b.kind == "heading" or e is not None) and not any(p.name == u.group("name") for p in phases):
+                phases.append(Phase(name=u.group("name"), text=body[u.end():].strip(), loc=b.loc.at(block=b.index)))
             continue
         if not re.search(nouns, body[: m.end()]) and not (b.kind == "heading" or e is not None):
             continue
@@ -251,28 +252,49 @@ def _date_range(text: str, year: int | None) -> tuple[str | None, str | None]:
 
 # -- annexes --------------------------------------------------------------------------------
 
+_ANNEX_ITEM = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.、．]\s*(?P<t>《[^》]{2,40}》|[^，,。；;]{2,40}?)[。.；;]?\s*$")
+
+
+def _annex_title(text: str) -> str:
+    return text.strip().strip("《》“”。.；; ")
+
+
 def _annexes(blocks: list[Any]) -> list[Annex]:
+    """Annexes a plan lists ("附件：1.《…》 2.《…》", one per line or run together) and the
+    forms it refers to ("填写《部门权力清单》（见附件2）")."""
     out: dict[int | str, Annex] = {}
+
+    def add(n: int | None, title: str, b: Any, span: tuple[int, int], *, named: bool = True) -> None:
+        k: int | str = n if n is not None else title
+        annex = Annex(number=n, title=title, loc=b.loc.at(block=b.index, span=span))
+        if k in out and named and out[k].title.startswith("附件"):
+            out[k] = annex  # a named annex beats a bare "(见附件N)"
+        else:
+            out.setdefault(k, annex)
+
+    in_list = False
     for b in blocks:
-        text = b.text
+        text = b.text.strip()
         for m in _ANNEX_REF.finditer(text):
-            n = int(m.group("n"))
-            out.setdefault(n, Annex(number=n, title=m.group("t"), loc=b.loc.at(block=b.index, span=m.span())))
+            add(int(m.group("n")), m.group("t"), b, m.span())
         for m in _ANNEX_BARE.finditer(text):
-            n = int(m.group("n"))
-            out.setdefault(n, Annex(number=n, title=f"附件{n}", loc=b.loc.at(block=b.index, span=m.span())))
-        stripped = text.strip()
-        if not stripped.startswith("附件"):
+            add(int(m.group("n")), f"附件{m.group('n')}", b, m.span(), named=False)
+        head = re.match(r"^附\s*件\s*(?P<n>\d+|[一二三四五六七八九十]+)?\s*[:：]?\s*", text)
+        if head is not None:
+            in_list = True
+            raw_n = head.group("n")
+            n0 = int(raw_n) if raw_n and raw_n.isdigit() else (chinese_to_int(raw_n) if raw_n else None)
+            rest = text[head.end():]
+            items = split_enumerated(rest) if rest else []
+            for enum, item, start in items:
+                title = _annex_title(item)
+                if len(title) >= 2:
+                    n = enum.value if enum is not None else n0
+                    add(n, title, b, (head.end() + start, head.end() + start + len(item)))
             continue
-        for m in _ANNEX_LINE.finditer(stripped):
-            if m.start() != 0 and not re.match(r"\s*附件", stripped[m.start():]):
-                continue
-            raw_n = m.group("n")
-            n = int(raw_n) if raw_n and raw_n.isdigit() else (chinese_to_int(raw_n) if raw_n else None)
-            k: int | str = n if n is not None else m.group("t").strip()
-            annex = Annex(number=n, title=m.group("t").strip(), loc=b.loc.at(block=b.index, span=m.span()))
-            if k in out and out[k].title.startswith("附件"):
-                out[k] = annex  # a named annex line beats a bare "(见附件N)"
-            else:
-                out.setdefault(k, annex)
+        m = _ANNEX_ITEM.match(text) if in_list else None
+        if m is not None:
+            add(int(m.group("n")), _annex_title(m.group("t")), b, m.span())
+        else:
+            in_list = False
     return sorted(out.values(), key=lambda a: (a.number is None, a.number or 0, a.title))

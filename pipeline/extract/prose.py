@@ -87,14 +87,16 @@ class ProseLexicon:
         self.chart_rx = re.compile("|".join(re.escape(p) for p in sorted(flow["chart_title"], key=len, reverse=True)))
         self.flow_break = re.compile("|".join(re.escape(p) for p in flow["flow_break"]))
         self.owner_heading = sorted(flow["owner_heading"], key=len, reverse=True)
+        self.post_heading = tuple(flow["post_heading"])
         self.power_context = flow["power_context"]
         self.power_stop = set(flow["power_stop"])
         self.not_power = set(flow["not_power"])
         spell = sorted({compact(s) for s in level_spellings if compact(s)}, key=len, reverse=True)
         self.level_rx = re.compile("(" + "|".join(re.escape(s) for s in spell) + ")(?:风险|级)?")
 
-    def lead_label(self, text: str) -> tuple[str, int, int] | None:
-        """``(label, label_start, value_start)`` for a label opening a paragraph."""
+    def lead_label(self, text: str, *, exact: bool = False) -> tuple[str, int, int] | None:
+        """``(label, label_start, value_start)`` for a label opening a paragraph (``exact``: the
+        label text is a phrase itself, not merely ending with one)."""
         m = self.lead_rx.match(text)
         if not m:
             return None
@@ -104,7 +106,7 @@ class ProseLexicon:
             head = head[e.end:]
         head = re.sub(r"[0-9一二三四五六七八九十]+$", "", head)  # 风险点1： / 风险点二：
         for phrase, lab in self.lead_labels:
-            if head.endswith(phrase):
+            if head == phrase or (not exact and head.endswith(phrase)):
                 return lab, m.start(1), m.end()
         return None
 
@@ -224,7 +226,7 @@ def _looks_like_people(value: str, owners: Any) -> bool:
         owners.is_role(p) or owners.is_unit(p) or re.fullmatch(f"[{CJK}]{{2,3}}", p) for p in parts)
 
 
-def _raw_name(block: Block, value: str) -> str:
+def _raw_name(block: Any, value: str) -> str:
     """A name-like label value up to the first space of the raw text (hard-wrapped .txt/.doc
     text separates boxes with spaces that normalisation removed)."""
     v = value.strip()
@@ -245,17 +247,21 @@ def _raw_name(block: Block, value: str) -> str:
                             return normalise(m.group(0))
                         break
                     seen += 1
-    s = re.split(r"[，,。；;\s]", v, maxsplit=1)[0]
+    # no raw spacing to go by: stop at punctuation or where a numbered box starts
+    s = re.split(r"[，,。；;\s]|(?<![\d.])\d{1,2}[.、．](?!\d)", v, maxsplit=1)[0]
     return s[:MAX_NAME_VALUE]
 
 
 # -- the pass -------------------------------------------------------------------------------
 
 def _owner_from_heading(text: str, plex: ProseLexicon, owners: Any) -> str | None:
+    """"1.预算执行局排查风险点" → 预算执行局; "一、办公室主任岗位" → 办公室主任岗位."""
     t = compact(text)
     e = match_enumerator(t)
     if e is not None:
         t = t[e.end:]
+    if any(t.endswith(p) for p in plex.post_heading) and 3 <= len(t) <= 20:
+        return t
     for suffix in plex.owner_heading:
         if t.endswith(suffix) and len(t) > len(suffix):
             head = re.sub(r"(?:排查|查找|梳理)$", "", t[: -len(suffix)])
@@ -279,7 +285,41 @@ def extract(doc: Document, ctx: Any, res: Any, builder: Any) -> None:
     _power_lists(doc, text_blocks, plex, ctx, builder)
 
 
-def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, builder: Any) -> list[Record]:
+_OPEN_END = re.compile(r"[。！？!?；;:：]$")
+
+
+@dataclass
+class Para:
+    """A logical paragraph: one block, or hard-wrapped lines joined back (see below)."""
+
+    index: int  # the first block's index (provenance points there)
+    last: int
+    kind: str
+    text: str
+    raw: str | None
+    loc: Loc
+
+
+def _logical_paragraphs(blocks: list[Block], plex: ProseLexicon) -> list[Para]:
+    """Hard-wrapped lines (a flow chart's text box by box, a PDF without paragraph marks) joined
+    back: a block that does not end a sentence runs on into the next, unless that one starts a
+    numbered item, a label or a heading."""
+    out: list[Para] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind != "heading" and b.kind != "heading" and prev.last + 1 == b.index
+                and not _OPEN_END.search(prev.text.strip()) and match_enumerator(b.text) is None
+                and plex.lead_label(b.text, exact=True) is None):
+            prev.text = prev.text.rstrip() + b.text.strip()
+            prev.raw = (prev.raw or prev.text) + " " + (b.raw or b.text)
+            prev.last = b.index
+            continue
+        out.append(Para(index=b.index, last=b.index, kind=b.kind, text=b.text, raw=b.raw, loc=b.loc))
+    return out
+
+
+def _records(doc: Document, text_blocks: list[Block], plex: ProseLexicon, res: Any, builder: Any) -> list[Record]:
+    blocks = _logical_paragraphs(text_blocks, plex)
     records: list[Record] = []
     box_risks: list[Record] = []
     measure_boxes: list[tuple[str, int, tuple[int, int]]] = []
@@ -287,12 +327,14 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
     owner: str | None = None
     chart_power: str | None = None
     heading_label: str | None = None
-    section_lists: list[tuple[str, Block]] = []
-    last_text_block = blocks[-1].index
+    open_label: str | None = None
+    section_lists: list[tuple[str, Any]] = []
+    last_text_block = blocks[-1].index if blocks else -1
     for b in blocks:
         text = b.text
         if b.kind == "heading":
             cur = None
+            open_label = None
             bare = compact(text)
             e = match_enumerator(bare)
             bare = bare[e.end:] if e else bare
@@ -307,6 +349,11 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
                 owner = o
             continue
         events = _events(text, plex, res.owners)
+        if open_label and not any(ev.kind == "label" for ev in events):
+            # "防控措施：" alone on its line, the items on the lines below
+            events = [Event(pos=0, kind="label", label=open_label, value=text, span=(0, len(text)), lead=True)]
+        else:
+            open_label = None
         if heading_label and not any(ev.kind == "label" for ev in events):
             if match_enumerator(text) is not None or b.kind == "list_item":
                 section_lists.append((heading_label, b))
@@ -332,6 +379,9 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
                 if b.index == last_text_block:
                     value = _drop_truncated_tail(value)
                 spill = ""
+                if not value and lab in ("measure", "risk", "risk_weak"):
+                    open_label = lab
+                    continue
             else:
                 value = _cut_inline(ev.value, plex)
                 spill = ev.value.strip()[len(value):]
@@ -390,7 +440,7 @@ def _records(doc: Document, blocks: list[Block], plex: ProseLexicon, res: Any, b
     return [r for r in records if r.strong or r.level_raw or r.measures]
 
 
-def _heading_lists(items: list[tuple[str, Block]], owner: str | None, power: str | None) -> list[Record]:
+def _heading_lists(items: list[tuple[str, Any]], owner: str | None, power: str | None) -> list[Record]:
     """Numbered lists under a "风险点" heading and a "防控措施" heading of the same section.
 
     Only a section with both makes records: equal counts pair in order, one risk takes all the

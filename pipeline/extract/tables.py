@@ -30,6 +30,7 @@ from pipeline.model import Cell, Table
 _log = logging.getLogger(__name__)
 
 HEADERS = "tables/headers.yaml"
+ROW_SKIP = "tables/row_skip.yaml"
 HEADER_SCAN_ROWS = 5
 MAX_HEADER_CHARS = 24  # a header cell is a short label, never a sentence
 # labels that make a header row worth believing (seq/unit/remark alone are too common)
@@ -82,6 +83,10 @@ class ColumnMap:
 class HeaderIndex:
     def __init__(self, lex: Lexicons) -> None:
         self.index = PhraseIndex(lex.terms(HEADERS), source=HEADERS)
+        self.footer = tuple(compact(p) for p in lex.terms(ROW_SKIP)["footer"])
+
+    def is_footer(self, text: str) -> bool:
+        return compact(text).startswith(self.footer)  # colons kept: 注： is a note, 注册 is not
 
     def label(self, text: str | None) -> tuple[str, str] | None:
         k = key(text)
@@ -120,11 +125,12 @@ def _score(labels: dict[int, tuple[str, str]]) -> int:
 
 
 def detect_header(table: Table, hx: HeaderIndex,
-                  is_level_word: Callable[[str], bool] | None = None) -> ColumnMap | None:
+                  is_level_word: Callable[[str], bool] | None = None,
+                  omap: list[list[Cell | None]] | None = None) -> ColumnMap | None:
     """The column map of ``table`` from its header row(s), or None if no row looks like one."""
     if table.n_rows == 0 or table.n_cols < 2:
         return None
-    omap = table.origin_map()
+    omap = omap if omap is not None else table.origin_map()
     best: tuple[int, int, dict[int, tuple[str, str]]] | None = None  # (score, row, labels)
     for r in range(min(HEADER_SCAN_ROWS, table.n_rows)):
         labels = hx.row_labels(table, omap, r)
@@ -225,6 +231,15 @@ def _text(cell: Cell | None) -> str:
     return (cell.text or "").strip() if cell is not None else ""
 
 
+_SENTENCE_END = ("。", "；", ";", "！", "!", "？", "?")
+
+
+def _continues_text(before: str, after: str) -> bool:
+    """True when ``after`` carries on the sentence ``before`` left open (no enumerator starts it)."""
+    b, a = before.strip(), after.strip()
+    return bool(b and a) and not b.endswith(_SENTENCE_END) and match_enumerator(a) is None
+
+
 def _is_repeat_header(omap: list[list[Cell | None]], r: int, cmap: ColumnMap) -> bool:
     """A header printed again (every page of a PDF table): most cells equal the header's text."""
     header = cmap.memo("header_keys", lambda: {c: key(t.split("/")[-1]) for c, t in cmap.header_text.items() if t})
@@ -252,14 +267,15 @@ def _group_label(table: Table, omap: list[list[Cell | None]], r: int, seq_col: i
     return None
 
 
-def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow | None = None) -> list[LogicalRow]:
+def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow | None = None,
+              omap: list[list[Cell | None]] | None = None) -> list[LogicalRow]:
     """The logical rows of a table under ``cmap`` (header rows, repeated headers and group rows
     are skipped; group rows label the rows below them).
 
     ``carry`` is the last row of the table this one continues: leading rows with no name and no
     number of their own (a cell broken by a page) are added to it, not dropped.
     """
-    omap = table.origin_map()
+    omap = omap if omap is not None else table.origin_map()
     filled = table.grid(filled=True)
     has_merges = any(c.row_span > 1 for c in table.cells)
     start = (max(cmap.header_rows) + 1) if cmap.header_rows and not cmap.inherited else 0
@@ -278,8 +294,12 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
     measure_cols = cmap.cols("measure")
     mark_cols = cmap.cols("level_mark")
     resp_cols = cmap.cols("responsible")
-    fill_cols = [c for lab in GROUPING for c in cmap.cols(lab)] if not has_merges else []
+    group_cols = [c for lab in GROUPING for c in cmap.cols(lab)]
+    fill_cols = group_cols if not has_merges else []
     last_fill: dict[int, str] = {}
+    # a table continuing another on the next page: its merged 科室/责任领导 cells print empty
+    # until a new group starts, so the values of the row carried over hold for them
+    inherit = {c: carry.columns.get(c, "") for c in group_cols} if carry is not None else {}
 
     rows: list[LogicalRow] = []
     cur: LogicalRow | None = carry
@@ -292,6 +312,11 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
             group, cur = g, None
             continue
         vals = list(filled[r])
+        for c in list(inherit):
+            if vals[c]:
+                del inherit[c]  # the column has a value of its own from here on
+            else:
+                vals[c] = inherit[c]
         for c in fill_cols:  # flattened sources: an empty grouping cell repeats the one above
             if vals[c]:
                 last_fill[c] = vals[c]
@@ -319,11 +344,20 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
             else:
                 cur.rows.append(r)
             if man_here:
-                cur.manifestation.append(man_here)
+                if cur.manifestation and _continues_text(cur.manifestation[-1], man_here):
+                    cur.manifestation[-1] += man_here  # one sentence broken by a page
+                else:
+                    cur.manifestation.append(man_here)
             elif name_from == "manifestation" and name_here:
                 cur.name = f"{cur.name}\n{name_here}"
             for cell, _c in measures_here:
-                if cell is not None and all(cell is not x for _t, x in cur.measure_cells):
+                if cell is None or any(cell is x for _t, x in cur.measure_cells):
+                    continue
+                if cur.measure_cells and _continues_text(cur.measure_cells[-1][0], cell.text):
+                    # a cell broken by a page or a line of a flattened table: one text
+                    prev_text, prev_cell = cur.measure_cells[-1]
+                    cur.measure_cells[-1] = (prev_text.rstrip() + cell.text.strip(), prev_cell)
+                else:
                     cur.measure_cells.append((cell.text, cell))
             for c in resp_cols:
                 cell = omap[r][c]
@@ -337,9 +371,9 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
         if not name and man_here and seq_new:
             # only the description is filled in: its text is the risk's name (dev 04/90)
             name, nfrom, ncol, manifestation = man_here, "manifestation", man_col, []
-        if not name:
+        if not name or hx.is_footer(name):
             if anything:
-                _log.debug("table %d row %d: content without a risk name skipped", table.index, r)
+                _log.debug("table %d row %d: no risk name (or a sign-off line): skipped", table.index, r)
             cur = None
             continue
         cur = LogicalRow(

@@ -66,7 +66,8 @@ def _read_fat(f: BinaryIO, header: bytes, ssz: int, n_sectors: int) -> list[int]
         fat_sectors += [v for v in vals[:-1] if v < n_sectors]
         s = vals[-1]
     fat: list[int] = []
-    for s in fat_sectors[:n_fat]:
+    need = (n_sectors + per - 1) // per  # FAT sectors a file this size can use; ignore claims beyond
+    for s in fat_sectors[:min(n_fat, need)]:
         fat += struct.unpack(f"<{per}I", _sector(f, ssz, s))
     return fat
 

@@ -87,62 +87,48 @@ def new_document(path: str | Path, fmt: str, *, sha256: str | None = None) -> Do
         size = 0
     return Document(
         tool_version=__version__,
-        source=Source(path=str(p), sha256=sha256 or _safe_sha(p), format=fmt, size=size),
+        source=Source(path=str(p), sha256=sha256 if sha256 is not None else _safe_sha(p), format=fmt, size=size),
     )
 
 
 def _safe_sha(p: Path) -> str:
+    # only regular files: opening a FIFO blocks forever, a device never ends
     try:
+        if not stat.S_ISREG(os.stat(p).st_mode):
+            return ""
         return file_sha256(str(p))
     except OSError:
         return ""
 
 
-def resolve_format(path: Path) -> tuple[str, str | None]:
-    """``(format to parse as, note or None)``; raises InputError when the file cannot be one of ours."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise InputError(path, "not_found", "file not found") from None
-    except OSError as e:
-        raise InputError(path, "unreadable", f"cannot stat file: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(path, "not_regular", "not a regular file (directory, pipe or device)")
-    if st.st_size == 0:
-        raise InputError(path, "empty", "the file is empty (0 bytes)")
+def resolve_format(path: Path, root: Path | None = None) -> tuple[str, str | None]:
+    """``(format to parse as, note or None)``; raises InputError when the file cannot be one of ours.
+
+    :func:`pipeline.preflight.preflight` refuses what must never reach a parser (pipes, devices,
+    symlinks out of ``root``, oversized files, ZIP bombs, DOCTYPE parts, encrypted Office files)
+    and sniffs the format from the bytes.
+    """
+    from pipeline.preflight import preflight
+
     ext = path.suffix.lower().lstrip(".")
-    try:
-        magic = sniff(path)
-    except OSError as e:
-        raise InputError(path, "unreadable", f"cannot read file: {e.strerror}") from None
+    magic = preflight(path, root)
     note = None
     if magic == "ole2":
-        if ext in ("docx", "xlsx"):
-            from pipeline.parse.legacy import ole_is_encrypted_ooxml
-
-            if ole_is_encrypted_ooxml(path):
-                raise InputError(path, "encrypted", "the Office file is password-protected (encrypted)")
         fmt = ext if ext in ("doc", "wps", "xls", "et") else "doc"
         if ext not in ("doc", "wps", "xls", "et"):
             note = f"named .{ext} but the content is a legacy OLE2 Office file: read as .{fmt}"
         return fmt, note
     if magic in ("pdf", "docx", "xlsx", "odt", "rtf"):
-        if magic in ("docx", "xlsx"):
-            from pipeline.guards.zipguard import check_ooxml
-
-            check_ooxml(path, magic)  # zip bombs, bad member names/methods, DOCTYPE parts
         if ext != magic and not (magic == "docx" and ext in ("docm", "dotx", "wps")):
             note = f"named .{ext or '(none)'} but the content is {magic.upper()}: read as .{magic}"
         return magic, note
-    if magic == "zip_broken":
-        raise InputError(path, "corrupt_zip", f"the .{ext} file is damaged: its ZIP container is truncated or corrupt")
     if magic == "zip":
         raise InputError(path, "not_office", "a ZIP archive that is neither .docx nor .xlsx (no word/document.xml or xl/workbook.xml)")
     # no magic: text, or a binary format whose header is broken
     if ext in ("docx", "xlsx", "pdf", "doc", "wps", "odt", "xls", "et"):
         raise InputError(path, "not_this_format", f"named .{ext} but the content is not a {ext.upper()} file (header not recognised)")
     if ext in ("txt", "md", "csv", ""):
-        return "txt" if ext in ("", "csv") else ext, None
+        return ext or "txt", None
     raise UnsupportedFormat(path, f"unsupported file type .{ext}: expected one of {', '.join(sorted(PARSERS))}")
 
 

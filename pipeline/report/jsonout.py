@@ -10,6 +10,7 @@ FORMAT_VERSION = "1"
 
 def batch_object(result: Any) -> dict[str, Any]:
     from pipeline import __version__
+    from pipeline.preflight import text_path
 
     return {
         "format_version": FORMAT_VERSION,
@@ -24,7 +25,7 @@ def batch_object(result: Any) -> dict[str, Any]:
             for u in result.units
         ],
         "submissions": [
-            {"path": d.rel, "json": "submissions/" + d.json_rel, "unit": d.unit, "kind": d.doc.kind,
+            {"path": d.rel, "json": "submissions/" + text_path(d.json_rel), "unit": d.unit, "kind": d.doc.kind,
              "status": d.doc.status, "cached": d.cached, "risks": len(d.doc.risks),
              "errors": [e.model_dump(mode="json", exclude_none=True) for e in d.doc.errors]}
             for d in result.docs

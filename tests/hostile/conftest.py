@@ -24,8 +24,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+if str(HERE) not in sys.path:  # for ``import generators``; appended so it shadows nothing
+    sys.path.append(str(HERE))
 
 
 @dataclass
