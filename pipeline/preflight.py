@@ -124,8 +124,10 @@ def text_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
 
 
 def is_skipped_name(name: str) -> bool:
-    """Hidden files, Office lock files (~$x.docx) and editor temp files are not submissions."""
-    return name.startswith((".", "~$", "~WRL")) or name.endswith(("~", ".tmp", ".swp"))
+    """Hidden files, Office lock files (~$x.docx), editor temp files and a folder's own README
+    are not submissions."""
+    return (name.startswith((".", "~$", "~WRL")) or name.endswith(("~", ".tmp", ".swp"))
+            or name.lower().startswith("readme."))
 
 
 # -- file-system checks -----------------------------------------------------------------------
