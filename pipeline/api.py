@@ -11,9 +11,9 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from pipeline.errors import InputError
 from pipeline.fsutil import atomic_write_text
 from pipeline.model import Document
-from pipeline.errors import InputError
 from pipeline.parse import iter_inputs, new_document, parse_file
 from pipeline.stages import Context, build_pipeline, run_stages
 
@@ -91,7 +91,7 @@ def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Con
 
         check_documents(docs, profile, lang)
     if out is not None:
-        for f, doc in zip(files, docs):
+        for f, doc in zip(files, docs, strict=True):
             target = Path(out) / output_name(f, roots)
             atomic_write_text(target, doc.contract_json())
     return docs
