@@ -45,6 +45,17 @@ class Enum:
     end: int
 
 
+_new_object = object.__new__
+
+
+def _enum(style: str, value: int, parts: tuple[int, ...], raw: str, end: int) -> Enum:
+    """``Enum(style, value, parts, raw, end)`` without the frozen dataclass's ``__init__``
+    (five guarded attribute sets): the splitter makes one per candidate position."""
+    e = _new_object(Enum)
+    e.__dict__.update({"style": style, "value": value, "parts": parts, "raw": raw, "end": end})
+    return e
+
+
 # -- Chinese numerals ---------------------------------------------------------------------
 
 _CN_DIGIT = {
@@ -322,9 +333,78 @@ def _value(kind: str, m: re.Match[str]) -> tuple[int, tuple[int, ...]] | None:
     return None
 
 
+class _AnyFirst(Exception):
+    """A pattern whose first character cannot be bounded (it is then tried everywhere)."""
+
+
+def _first_of(items: list[tuple[object, object]]) -> set[str]:
+    """The characters a parsed regex (``re._parser`` items) can start with."""
+    from re import _constants as C  # type: ignore[attr-defined]
+
+    if not items:
+        raise _AnyFirst
+    op, av = items[0]
+    if op is C.LITERAL:
+        return {chr(av)}  # type: ignore[arg-type]
+    if op is C.IN:
+        out: set[str] = set()
+        for sub_op, sub_av in av:  # type: ignore[attr-defined]
+            if sub_op is C.LITERAL:
+                out.add(chr(sub_av))
+            elif sub_op is C.RANGE:
+                out.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+            else:  # NEGATE, CATEGORY: unbounded
+                raise _AnyFirst
+        return out
+    if op is C.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = av  # type: ignore[misc]
+        if add_flags & re.IGNORECASE:
+            raise _AnyFirst
+        return _first_of(sub)
+    if op is C.BRANCH:
+        return set().union(*(_first_of(alt) for alt in av[1]))  # type: ignore[index]
+    if op is C.MAX_REPEAT or op is C.MIN_REPEAT:
+        lo, _hi, sub = av  # type: ignore[misc]
+        if lo == 0:
+            raise _AnyFirst
+        return _first_of(sub)
+    raise _AnyFirst
+
+
+def _first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """The characters ``rx`` can match first, or None when that cannot be told (try it anywhere)."""
+    if rx.flags & re.IGNORECASE:
+        return None
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return frozenset(_first_of(list(_parser.parse(rx.pattern, rx.flags))))
+    except (_AnyFirst, ImportError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _dispatch() -> tuple[dict[str, tuple[tuple[str, re.Pattern[str], str], ...]],
+                         tuple[tuple[str, re.Pattern[str], str], ...]]:
+    """For each possible first character, the patterns (in order) that can start with it.
+
+    Most characters of a cell start no enumerator at all; trying all thirteen patterns at
+    every candidate position was most of the cost of splitting measure cells.
+    """
+    firsts = [_first_chars(rx) for _style, rx, _kind in _PATTERNS]
+    anywhere = tuple(p for p, f in zip(_PATTERNS, firsts) if f is None)
+    chars = set().union(*(f for f in firsts if f is not None))
+    by_char = {ch: tuple(p for p, f in zip(_PATTERNS, firsts) if f is None or ch in f) for ch in chars}
+    return by_char, anywhere
+
+
+_BY_FIRST, _ANYWHERE = _dispatch()
+
+
 def _match_at(text: str, pos: int) -> Enum | None:
     """The enumerator starting exactly at ``pos`` (end is absolute in ``text``)."""
-    for style, rx, kind in _PATTERNS:
+    if pos >= len(text):
+        return None
+    for style, rx, kind in _BY_FIRST.get(text[pos], _ANYWHERE):
         m = rx.match(text, pos)
         if m is None:
             continue
@@ -340,8 +420,7 @@ def _match_at(text: str, pos: int) -> Enum | None:
             end = _SHI_TAIL.match(text, end).end()  # type: ignore[union-attr]
         else:
             end = _TRAILING_SPACE.match(text, end).end()  # type: ignore[union-attr]
-        raw = text[pos:m.end()]
-        return Enum(style=style, value=value, parts=parts, raw=raw, end=end)
+        return _enum(style, value, parts, text[pos:m.end()], end)
     return None
 
 
@@ -377,22 +456,21 @@ _FIRST_CHARS = re.compile(
     r"\u3220-\u3229\u3251-\u325f\u32b1-\u32bf\u2160-\u216b\u2170-\u217bA-Za-z]"
 )
 _OPEN_QUOTES = {"《": "》", "〔": "〕", "[": "]", "【": "】", "“": "”", "\"": "\""}
+_OPENERS = re.compile("[" + re.escape("".join(_OPEN_QUOTES)) + "]")
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     """Spans inside 《…》, 〔…〕, 【…】, “…” where no enumerator can start."""
     spans: list[tuple[int, int]] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        close = _OPEN_QUOTES.get(text[i])
-        if close is not None:
-            j = text.find(close, i + 1)
-            if j != -1 and j - i <= 120:
-                spans.append((i, j))
-                i = j + 1
-                continue
-        i += 1
+    m = _OPENERS.search(text)  # jump from opener to opener: a scan per character was slow
+    while m is not None:
+        i = m.start()
+        j = text.find(_OPEN_QUOTES[text[i]], i + 1)
+        if j != -1 and j - i <= 120:
+            spans.append((i, j))
+            m = _OPENERS.search(text, j + 1)
+        else:
+            m = _OPENERS.search(text, i + 1)
     return spans
 
 
@@ -471,10 +549,11 @@ def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
         return []
     cands = _candidates(text)
     best: list[tuple[int, Enum]] | None = None
+    lead = len(text) - len(text.lstrip())  # nothing but whitespace before this offset
     for i, (pos, e, strong) in enumerate(cands):
         # a sequence starts at 1, or anywhere if it opens the text (a list continued from
         # the previous cell or page)
-        at_start = not text[:pos].strip()
+        at_start = pos <= lead
         first = e.value == 1 or (e.style == "dotted" and e.parts[-1] == 1)
         if not at_start and not first:
             continue

@@ -228,8 +228,13 @@ class WorkerPool:
         return CRASHED, f"the worker process exited unexpectedly (exit code {code})"
 
     def run(self, tasks: Iterable[Task]) -> Iterator[TaskResult]:
-        """Yield one result per task, in completion order. Stop early by closing the generator."""
-        queue: deque[Task] = deque(tasks)
+        """Yield one result per task, in completion order. Stop early by closing the generator.
+
+        Given a ``deque``, the pool works from it directly: the caller may add tasks while it
+        consumes results (``appendleft`` to run one next), and the pool runs until the deque is
+        empty and no task is running.
+        """
+        queue: deque[Task] = tasks if isinstance(tasks, deque) else deque(tasks)
         try:
             while queue or any(s.task is not None for s in self._slots):
                 # keep every slot busy

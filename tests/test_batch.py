@@ -84,8 +84,7 @@ def _forbid_parsing(monkeypatch) -> None:
     def boom(*a, **k):
         raise AssertionError("a document was parsed although the cache had it")
 
-    monkeypatch.setattr(batch, "_run_local", boom)
-    monkeypatch.setattr(batch, "_run_dask", boom)
+    monkeypatch.setattr(batch, "_doc_task_args", boom)  # every parse task is made here
 
 
 # -- the bar: 500 submissions, one corrupt and one encrypted, then a cached re-run ----------------
@@ -291,3 +290,136 @@ def test_fifo_symlink_and_undecodable_name(tmp_path: Path) -> None:
     assert "\\xb7\\xe7" in undecodable.source.path  # GBK bytes shown, not lost or crashing the JSON
     index = (tmp_path / "o" / "index.html").read_text(encoding="utf-8")
     assert "管道.docx" in index  # the refused file is listed in the overview with its reason
+
+
+# -- renderings of one submission, counted once (samples/某县住房和城乡建设局) ---------------------------------
+
+def _make_samples():
+    import importlib.util
+
+    from conftest import SAMPLES
+
+    import sys
+
+    if "make_samples" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["make_samples"] = mod  # its dataclasses look their module up
+        spec.loader.exec_module(mod)
+    return sys.modules["make_samples"]
+
+
+def test_renderings_count_once_in_unit_and_batch(samples_dir: Path, tmp_path: Path) -> None:
+    ms = _make_samples()
+    folder = samples_dir / ms.ZJ
+    files = sorted(p.name for p in folder.iterdir())
+    table = "02_岗位廉政风险点自查表"
+    renders = [f for f in files if f.startswith(table)]
+    assert len(renders) == 3  # .docx, .pdf, .xlsx of one table
+    res = run_batch([folder], tmp_path / "o", opts())
+    assert len(res.units) == 1
+    f = res.units[0].figures
+    # the table's rows (RISKS) once, plus the posts described in prose in 05_岗位职责说明.doc (POSTS_DOC)
+    expected = len(ms.RISKS) + len(ms.POSTS_DOC)
+    assert (f["files"], f["submissions"]) == (len(files), len(files) - 2)
+    assert f["risks"] == expected
+    t = res.totals()
+    assert (t["files"], t["submissions"], t["risks"]) == (len(files), len(files) - 2, expected)
+    by_name = {Path(d.path).name: d for d in res.docs}
+    # each rendering is still read and listed in full, and says which file is counted
+    for name in renders:
+        assert by_name[name].info.risks == len(ms.RISKS), name
+    assert [by_name[n].info.rendering_of for n in renders] == [None, by_name[f"{table}.docx"].rel,
+                                                              by_name[f"{table}.docx"].rel]
+    # findings: each gap of the table once in the headline, though every file's JSON keeps its own
+    assert sum(t["by_severity"].values()) < sum(sum(d.info.findings.values()) for d in res.docs)
+    docx_lf101 = by_name[f"{table}.docx"].info.rules.get("LF101", 0)
+    assert docx_lf101 and t["by_rule"]["LF101"] == docx_lf101
+    html_page = (tmp_path / "o" / res.units[0].files["html"]).read_text(encoding="utf-8")
+    assert html_page.count('data-row="risk"') == expected
+    assert f"{len(files)} 个文件" in html_page
+
+
+# -- limits from the command line reach the workers -----------------------------------------------------------
+
+@pytest.mark.parametrize("args,env,code", [
+    (["--max-pages", "1"], {}, "too_many_pages"),  # pages are counted in the worker, by PDFium
+    ([], {"LIANFANG_MAX_PAGES": "1"}, "too_many_pages"),
+    (["--max-file-mb", "0.001"], {}, "too_large"),
+])
+def test_limit_flags_reach_the_workers(samples_dir: Path, tmp_path: Path, monkeypatch, args, env, code) -> None:
+    from pipeline.preflight import Limits
+
+    for k in Limits().to_env():  # the command sets these for its workers; put them back afterwards
+        monkeypatch.delenv(k, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    pdf = tmp_path / "in" / "表.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes((samples_dir / _make_samples().ZJ / "02_岗位廉政风险点自查表.pdf").read_bytes())  # 2 pages
+    r = run_cli(str(pdf.parent), "--out", str(tmp_path / "o"), "--format", "json", "--no-cache", *args)
+    sub = json.loads(r.output)["submissions"][0]
+    assert sub["status"] == "failed" and sub["errors"][0]["code"] == code, sub
+    assert "表.pdf" in sub["errors"][0]["message"]
+    ok = run_cli(str(pdf.parent), "--out", str(tmp_path / "o2"), "--format", "json", "--no-cache", "--max-pages", "5",
+                 "--max-file-mb", "5")
+    assert json.loads(ok.output)["submissions"][0]["status"] != "failed"
+
+
+# -- the parent stays lean: no document decoded here, progress in two phases ------------------------------------
+
+def test_parent_decodes_no_document_and_reports_phases(small_tree: Path, tmp_path: Path, monkeypatch) -> None:
+    from pipeline.model import Document
+
+    decoded = []
+    real = Document.model_validate_json.__func__
+
+    def counting(cls, *a, **k):
+        decoded.append(cls.__name__)
+        return real(cls, *a, **k)
+
+    monkeypatch.setattr(Document, "model_validate_json", classmethod(counting))
+    phases, docs = [], []
+    res = run_batch([small_tree], tmp_path / "o", opts(use_cache=False, progress=lambda *a: docs.append(a),
+                                                        phase=lambda *a: phases.append(a)))
+    assert decoded == []  # parsing, checks and reports all ran in the workers
+    assert [d[0] for d in docs] == [1, 2, 3, 4]
+    n = len(res.units)  # one folder per unit here
+    assert phases[0] == ("report", 0, n) and phases[-2:] == [("summary", 0, 1), ("summary", 1, 1)]
+    assert [p for p in phases if p[0] == "report"][-1] == ("report", n, n)
+    assert all(d._doc is None for d in res.docs)  # nothing held; d.doc reads the written JSON back
+    assert res.docs[0].doc.risks[1].state == "uncovered"
+
+
+def test_same_unit_names_in_two_folders_get_names_in_input_order(tmp_path: Path) -> None:
+    # the second folder finishes first (one file against eight): it must still not take the plain name
+    for n in range(8):
+        make_submission(tmp_path / "in" / "a" / "甲局" / f"表{n}.docx", "甲局", n)
+    make_submission(tmp_path / "in" / "b" / "甲局" / "表.docx", "甲局", 99)
+    res = run_batch([tmp_path / "in"], tmp_path / "o", opts())
+    assert [(u.key.split("/")[-2], u.slug) for u in res.units] == [("a", res.units[0].slug), ("b", res.units[1].slug)]
+    first, second = res.units
+    assert second.slug == first.slug + "-2"
+    for u in res.units:
+        page = (tmp_path / "o" / u.files["html"]).read_text(encoding="utf-8")
+        assert page.count('data-row="risk"') == 4 * len(u.docs)
+        assert all(d.rel in page for d in u.docs)
+
+
+def test_settle_names_swaps_files(tmp_path: Path) -> None:
+    from pipeline.batch import UnitOutcome, _settle_names
+
+    (tmp_path / "units").mkdir()
+    units = []
+    for key, slug in (("A", "x-2"), ("B", "x")):  # claimed in completion order: B before A
+        files = {}
+        for suffix in (".html", ".md"):
+            (tmp_path / "units" / f"{slug}{suffix}").write_text(key, encoding="utf-8")
+            files[suffix] = f"units/{slug}{suffix}"
+        units.append(UnitOutcome(key=key, name="x", slug=slug, docs=[], files=files))
+    _settle_names(tmp_path, units)
+    assert [u.slug for u in units] == ["x", "x-2"]
+    for u in units:
+        for rel in u.files.values():
+            assert (tmp_path / rel).read_text(encoding="utf-8") == u.key
+    assert sorted(p.name for p in (tmp_path / "units").iterdir()) == ["x-2.html", "x-2.md", "x.html", "x.md"]

@@ -87,3 +87,41 @@ def test_default_cache_dir(tmp_path: Path, monkeypatch) -> None:
     assert default_cache_dir(tmp_path / "out") == tmp_path / "out" / ".cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir(None) == tmp_path / "xdg" / "lianfang"
+
+
+# -- the entry layout: a header the batch reads without decoding the document ----------------------------
+
+def test_entry_header_is_read_without_the_body(tmp_path: Path) -> None:
+    from pipeline.cache import read_meta
+
+    c = Cache(tmp_path)
+    k = cache_key(*BASE)
+    d = doc("in/坏.docx", "encrypted")
+    c.put(k, d)
+    entry = c.entry_path(k)
+    body_start = entry.read_bytes().index(b"\n", 5) + 1
+    with open(entry, "r+b") as f:  # ruin the compressed document: the header must still be readable
+        f.seek(body_start)
+        f.write(b"\0" * 8)
+    meta = read_meta(entry)
+    assert meta == {"path": "in/坏.docx", "status": "failed", "error": "in/坏.docx: problem encrypted"}
+    assert c.probe(k) == meta and c.hits == 1
+    assert c.get(k, "in/坏.docx") is None  # … while the document itself is a miss
+
+
+@pytest.mark.parametrize("data", [b"", b"LFC2\n", b"LFC2\n{not json}\n", b"LFC1\n{}\nxx", b"LFC2\n[1]\n" + zlib.compress(b"{}")])
+def test_damaged_entries(data: bytes) -> None:
+    from pipeline.cache import DamagedEntry, decode_entry
+
+    with pytest.raises(DamagedEntry):
+        decode_entry(data)
+
+
+def test_load_entry_repoints_a_moved_file() -> None:
+    from pipeline.cache import doc_meta, encode_entry, load_entry
+
+    d = doc("old/a.docx", "encrypted")
+    entry = encode_entry(d.model_dump_json().encode(), doc_meta(d))
+    moved = load_entry(entry, "new/a.docx")
+    assert moved.source.path == "new/a.docx" and moved.errors[0].message == "new/a.docx: problem encrypted"
+    assert load_entry(entry) == d

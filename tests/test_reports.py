@@ -239,3 +239,102 @@ def test_templates_escape_everything() -> None:
     for t in tpl_dir.glob("*.html.j2"):
         assert "|safe" not in t.read_text(encoding="utf-8"), t.name
     assert re.search(r"</", (tpl_dir / "report.js").read_text()) is None
+
+
+# -- renderings of one submission (x.docx, x.pdf, x.xlsx) are counted once -----------------------------------
+
+def _rendering(path: str, *, status: str = "ok", page: int | None = None, extra: bool = False) -> Document:
+    """One rendering of a two-row risk table: R1 covered, R2 without a measure (LF101). The PDF puts
+    the table on another page; with ``extra`` it also has a finding of its own (a misread row)."""
+    from pipeline.checks.engine import where
+
+    d = Document(source=Source(path=path, format=path.rsplit(".", 1)[1]), kind="risk_table", status=status)
+    d.measures = [Measure(id="M1", text="集体研究决定", defense_line="prevention")]
+    d.risks = [Risk(id="R1", name="审批把关不严", level="high", measures=["M1"], responsible=["局长"], state="covered",
+                    loc=Loc(page=page, table=0, row=1)),
+               Risk(id="R2", name="违规发放补贴", level="medium", state="uncovered", loc=Loc(page=page, table=0, row=2))]
+    loc = Loc(file=path, page=page, table=0, row=2, col=3)
+    d.findings = [Finding(rule="LF101", name="risk-without-measure", severity="error", refs=["R2"], loc=loc,
+                          message=f"风险点“违规发放补贴”（{where(loc)}）没有防控措施",
+                          message_en=f"Risk '违规发放补贴' ({where(loc, 'en')}) has no measure")]
+    if extra:
+        xloc = Loc(file=path, page=2, table=1, row=0)
+        d.findings.append(Finding(rule="LF110", name="duplicate-risk", severity="info", refs=["R1"], loc=xloc,
+                                  message=f"风险点“审批把关不严”（{where(xloc)}）重复出现",
+                                  message_en=f"Risk '审批把关不严' ({where(xloc, 'en')}) appears twice"))
+    return d
+
+
+def test_renderings_are_counted_once_and_listed_all() -> None:
+    docx = _rendering("单位乙/表.docx")
+    pdf = _rendering("单位乙/表.pdf", page=1, extra=True)
+    xlsx = _rendering("单位乙/表.xlsx")
+    plan = Document(source=Source(path="单位乙/方案.docx", format="docx"), kind="plan")
+    r = build_unit_report("folder:单位乙", "单位乙", [docx, pdf, xlsx, plan], rules=RULES)
+    f = r.figures
+    # one table of two risk points, handed in three times: two risk points, one covered
+    assert (f["files"], f["submissions"], f["risks"], f["covered"], f["measures"]) == (4, 2, 2, 1, 1)
+    assert f["by_level"] == {"high": 1, "medium": 1, "low": 0, "none": 0}
+    assert {x.file for x in r.risks} == {"单位乙/表.docx"}  # the matrix shows the .docx rendering
+    # the gap every rendering shows is listed once; what only the PDF has is listed, under the PDF
+    assert [(x.rule, x.file) for x in r.findings] == [("LF101", "单位乙/表.docx"), ("LF110", "单位乙/表.pdf")]
+    assert f["by_rule"] == {"LF101": 1, "LF110": 1} and f["by_severity"]["error"] == 1
+    # every file is listed with its own reading, the renderings saying which file is counted
+    rows = {d.file: d for d in r.docs}
+    assert len(rows) == 4 and rows["单位乙/表.pdf"].risks == 2 and rows["单位乙/表.pdf"].findings == {"error": 1, "info": 1}
+    assert [d.file for d in r.docs if d.counted] == ["单位乙/表.docx", "单位乙/方案.docx"]
+    assert rows["单位乙/表.xlsx"].rendering_of == "单位乙/表.docx"
+    page = html.render_unit(r)
+    tree = _html_tree(page)
+    assert len(tree.xpath("//tr[@data-row='risk']")) == 2
+    assert tree.xpath("//*[@id='fig-submissions']")[0].text_content() == "2" and "4 个文件" in page
+    assert "与 单位乙/表.docx 为同一材料" in page
+
+
+@pytest.mark.parametrize("files,counted", [
+    ([("a.docx", "ok"), ("a.pdf", "ok"), ("a.xlsx", "ok")], "a.docx"),
+    ([("a.pdf", "ok"), ("a.xlsx", "ok")], "a.xlsx"),        # the edited file, not the printout
+    ([("a.docx", "failed"), ("a.pdf", "ok")], "a.pdf"),     # a rendering that could be read
+    ([("a.pdf", "failed"), ("a.doc", "failed")], "a.pdf"),  # none could: the first
+    ([("a.pdf", "ok"), ("b.pdf", "ok")], None),             # different stems: two submissions
+])
+def test_which_rendering_is_counted(files: list[tuple[str, str]], counted: str | None) -> None:
+    from pipeline.report.view import renderings
+
+    docs = [Document(source=Source(path=f"u/{p}"), status=s) for p, s in files]
+    twins = renderings(docs)
+    if counted is None:
+        assert all(t is None for t in twins.values())
+        return
+    assert [d.source.path for d in docs if twins[id(d)] is None] == [f"u/{counted}"]
+    assert {twins[id(d)].source.path for d in docs if twins[id(d)] is not None} == {f"u/{counted}"}
+
+
+def test_xlsx_styles_and_text_cells(report) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(rxlsx.render_unit(report)))
+    ws = wb["问题清单"]
+    assert all(c.font.b for c in ws[1]) and ws["A1"].fill.fgColor.rgb.endswith("DDE4EE")
+    assert ws["D2"].alignment.wrap_text and not ws["A2"].alignment.wrap_text  # message column wraps
+    risks = wb["风险点"]
+    assert risks.auto_filter.ref == f"A1:O{len(report.risks) + 1}"
+    name = next(c for c in risks["C"][1:] if c.value and "审批风险" in c.value)
+    assert name.data_type == "s" and "<script>" in name.value  # text, kept as written (Excel shows, never runs)
+    assert risks["A2"].value == 1 and risks["A2"].data_type == "n"
+
+
+def test_xlsx_cells_are_neutralised_text() -> None:
+    # every NEUTRALISE case written through the workbook comes back as the neutralised value, and text
+    # that would have been a formula is a text cell with its leading apostrophe
+    from openpyxl import load_workbook
+
+    wb = rxlsx.Workbook(title="t")
+    wb.add_sheet("s", ["raw"], [[v] for v, _ in NEUTRALISE])
+    ws = load_workbook(io.BytesIO(wb.to_bytes()))["s"]
+    cells = [row[0] for row in ws.iter_rows(min_row=2, max_row=len(NEUTRALISE) + 1, max_col=1)]
+    assert [c.value for c in cells] == [e for _, e in NEUTRALISE]
+    for c, (_, e) in zip(cells, NEUTRALISE, strict=True):
+        assert c.data_type != "f"
+        if isinstance(e, str) and e.startswith("'"):
+            assert c.data_type == "s"

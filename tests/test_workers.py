@@ -112,3 +112,19 @@ def test_early_close_kills_busy_workers() -> None:
     gen.close()  # --fail-fast: stop now
     assert time.monotonic() - t < 10
     assert all(not p.is_alive() for p in procs)
+
+
+def test_tasks_added_while_running_run_too_and_appendleft_goes_first() -> None:
+    # the batch runner queues a folder's check task when the folder's last file comes back
+    from collections import deque
+
+    queue = deque(Task(f"doc{i}", ("ok", str(i)), f"{i}.docx") for i in range(6))
+    pool = WorkerPool(behave, jobs=1, limits=Limits(timeout=30, memory_mb=None))
+    order = []
+    for r in pool.run(queue):
+        order.append(r.key)
+        if r.key == "doc1":  # pushed ahead of doc2…doc5, which are still waiting
+            queue.appendleft(Task("folder", ("ok", "f"), "folder"))
+        if r.key == "doc5":  # the queue is empty now: the run must still pick this up
+            queue.append(Task("last", ("ok", "z"), "last"))
+    assert order == ["doc0", "doc1", "folder", "doc2", "doc3", "doc4", "doc5", "last"]

@@ -27,6 +27,12 @@ def key(text: str | None) -> str:
     """A comparison key: NFKC, no whitespace or punctuation, lower case."""
     if not text:
         return ""
+    return _key(text)
+
+
+@lru_cache(maxsize=16384)
+def _key(text: str) -> str:
+    # the rules ask for the keys of the same names, headers and lexicon phrases many times over
     return _PUNCT.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
@@ -73,9 +79,11 @@ def is_generic(measure: Measure) -> bool:
     if not phrases:
         return False
     for p in phrases:
-        rest = rest.replace(p, "")
+        if p in rest:  # a replace that finds nothing still copies the text
+            rest = rest.replace(p, "")
     for f in filler:
-        rest = rest.replace(f, "")
+        if f in rest:
+            rest = rest.replace(f, "")
     return not rest
 
 

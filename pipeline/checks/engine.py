@@ -158,16 +158,22 @@ def make_finding(rule: Rule, hit: Hit, severity: str, lang: str) -> Finding:
     zh = _format(rule.message, params_zh)
     en = _format(rule.message_en, params_en)
     loc = hit.loc if hit.loc.file else hit.loc.at(file=hit.doc.source.path)
-    return Finding(
-        rule=rule.code,
-        name=rule.name,
-        severity=severity,  # type: ignore[arg-type]
-        message=en if lang == "en" else zh,
-        message_en=en,
-        hint=rule.hint_en if lang == "en" else rule.hint,
-        loc=loc,
-        refs=list(dict.fromkeys(hit.refs)),
-    )
+    if severity not in _SEVERITIES:  # what validating the Finding would refuse
+        raise ValueError(f"rule {rule.code}: severity {severity!r} is not one of {sorted(_SEVERITIES)}")
+    # every field of its declared type: a unit can raise thousands of findings
+    return Finding.from_fields({
+        "rule": rule.code,
+        "name": rule.name,
+        "severity": severity,
+        "message": en if lang == "en" else zh,
+        "message_en": en,
+        "hint": rule.hint_en if lang == "en" else rule.hint,
+        "loc": loc,
+        "refs": list(dict.fromkeys(hit.refs)),
+    })
+
+
+_SEVERITIES = frozenset({"error", "warning", "info"})
 
 
 def run_unit(unit: UnitView, lang: str = "zh") -> list[tuple[Document, Finding]]:

@@ -67,36 +67,87 @@ def column_phrases(profile: Any) -> dict[str, list[str]]:
     return out
 
 
-def _cell_label(cell: str | None, phrases: dict[str, list[str]]) -> str | None:
+class _Phrases:
+    """Header phrases per label, keyed once: the exact key → its label (the first label that
+    lists it), and every key longest first (ties in listing order) for the contained match."""
+
+    def __init__(self, phrases: dict[str, list[str]]) -> None:
+        self.exact: dict[str, str] = {}
+        listed: list[tuple[str, str]] = []
+        for label, ps in phrases.items():
+            for p in ps:
+                pk = key(p)
+                if pk:
+                    self.exact.setdefault(pk, label)
+                    listed.append((pk, label))
+        self.by_length = sorted(listed, key=lambda t: -len(t[0]))  # stable: listing order within a length
+        self.seen: dict[str | None, str | None] = {}
+
+    def label(self, cell: str | None) -> str | None:
+        """The one label a header cell names: an exact phrase wins, then the longest phrase it contains."""
+        if cell in self.seen:
+            return self.seen[cell]
+        k = key(cell)
+        got: str | None = None
+        if k and len(k) <= 30:
+            got = self.exact.get(k)
+            if got is None:
+                got = next((label for pk, label in self.by_length if pk in k), None)
+        self.seen[cell] = got
+        return got
+
+
+_PREPARED: dict[int, tuple[dict[str, list[str]], _Phrases]] = {}
+
+
+def _prepared(phrases: dict[str, list[str]] | _Phrases) -> _Phrases:
+    if isinstance(phrases, _Phrases):
+        return phrases
+    hit = _PREPARED.get(id(phrases))
+    if hit is None or hit[0] is not phrases:
+        hit = _PREPARED[id(phrases)] = (phrases, _Phrases(phrases))
+        if len(_PREPARED) > 32:
+            _PREPARED.pop(next(iter(_PREPARED)))
+    return hit[1]
+
+
+def _cell_label(cell: str | None, phrases: dict[str, list[str]] | _Phrases) -> str | None:
     """The one label a header cell names: an exact phrase wins, then the longest phrase it contains."""
-    k = key(cell)
-    if not k or len(k) > 30:
-        return None
-    best: tuple[int, str] | None = None
-    for label, ps in phrases.items():
-        for p in ps:
-            pk = key(p)
-            if not pk:
-                continue
-            if pk == k:
-                return label
-            if pk in k and (best is None or len(pk) > best[0]):
-                best = (len(pk), label)
-    return best[1] if best else None
+    return _prepared(phrases).label(cell)
 
 
-def _labels(row: list[str | None], phrases: dict[str, list[str]]) -> set[str]:
-    return {lb for lb in (_cell_label(c, phrases) for c in row) if lb is not None}
+def _labels(row: list[str | None], phrases: dict[str, list[str]] | _Phrases) -> set[str]:
+    prepared = _prepared(phrases)
+    return {lb for lb in (prepared.label(c) for c in row) if lb is not None}
 
 
-def header_labels(table: Table, phrases: dict[str, list[str]], rows: int = 5) -> set[str] | None:
+def _head_rows(table: Table, n: int) -> list[list[str | None]]:
+    """The first ``n`` rows of ``table.grid(filled=True)`` (only those are ever read here)."""
+    n = min(n, table.n_rows)
+    out: list[list[str | None]] = [[None] * table.n_cols for _ in range(n)]
+    for c in table.cells:
+        if c.row >= n:
+            continue
+        for r in range(c.row, min(c.row + c.row_span, n)):
+            row = out[r]
+            for k in range(c.col, min(c.col + c.col_span, table.n_cols)):
+                row[k] = c.text
+    for row in out:
+        for k, v in enumerate(row):
+            if v is None:
+                row[k] = ""
+    return out
+
+
+def header_labels(table: Table, phrases: dict[str, list[str]] | _Phrases, rows: int = 5) -> set[str] | None:
     """The column labels the table's header row(s) name, or None when no header row is seen."""
-    grid = table.grid(filled=True)
+    prepared = _prepared(phrases)
+    grid = _head_rows(table, rows + 1)
     for i, row in enumerate(grid[:rows]):
-        found = _labels(row, phrases)
+        found = _labels(row, prepared)
         if len(found) >= 2:
             if i + 1 < len(grid):  # a two-row header: group cells above sub-headers
-                below = _labels(grid[i + 1], phrases)
+                below = _labels(grid[i + 1], prepared)
                 if len(below) >= 2:
                     found |= below
             return found
@@ -108,7 +159,7 @@ def check_lf202(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     required = list(tpl.get("required_columns") or [])
     if not required:
         return
-    phrases = column_phrases(unit.profile)
+    phrases = _Phrases(column_phrases(unit.profile))
     for doc in unit.docs:
         risk_tables = sorted({r.loc.table for r in doc.risks if r.loc.table is not None})
         if not risk_tables:

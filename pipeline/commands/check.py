@@ -6,6 +6,7 @@ or ``--fail-fast`` stopped at an unreadable document. Only click is imported at 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,30 +17,45 @@ FORMATS = ("text", "json", "sarif", "junit", "github")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _progress(quiet: bool) -> tuple[Any, Any]:
-    """A rich progress bar on stderr (counts, ETA), or nothing when stderr is not a terminal."""
+def _progress(quiet: bool) -> tuple[Any, Any, Any]:
+    """A rich progress display on stderr — documents read, then folders checked and written — or
+    nothing when stderr is not a terminal. Returns (display, document callback, phase callback)."""
     if quiet or not sys.stderr.isatty():
-        return None, None
+        return None, None, None
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("[bold]lianfang[/]"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[failed]} failed · {task.fields[cached]} cached"),
-                   TimeRemainingColumn(), TextColumn("[dim]{task.fields[current]}", markup=True),
+    bar = Progress(TextColumn("[bold]{task.description}[/]"), BarColumn(bar_width=24), MofNCompleteColumn(),
+                   TextColumn("{task.fields[note]}"), TimeRemainingColumn(),
+                   TextColumn("[dim]{task.fields[current]}", markup=True),
                    console=Console(stderr=True), transient=True)
-    state = {"task": None, "failed": 0, "cached": 0}
+    state: dict[str, Any] = {"read": None, "report": None, "failed": 0, "cached": 0}
+
+    def tasks() -> None:
+        # in this order whichever callback comes first: documents are read, then folders checked
+        if state["read"] is None:
+            state["read"] = bar.add_task("reading", total=None, note="", current="")
+            state["report"] = bar.add_task("checking & writing reports", total=None, note="folders", current="")
 
     def update(done: int, total: int, path: str, status: str, cached: bool) -> None:
         from rich.markup import escape
 
-        if state["task"] is None:
-            state["task"] = bar.add_task("check", total=total, failed=0, cached=0, current="")
+        tasks()
         state["failed"] += status == "failed"
         state["cached"] += cached
-        bar.update(state["task"], completed=done, failed=state["failed"], cached=state["cached"],
-                   current=escape(Path(path).name[:40]))
+        bar.update(state["read"], completed=done, total=total,
+                   note=f"{state['failed']} failed · {state['cached']} cached", current=escape(Path(path).name[:28]))
 
-    return bar, update
+    def phase(name: str, done: int, total: int) -> None:
+        # folders are checked and their reports written while later folders are still being read
+        tasks()
+        if name == "report":
+            bar.update(state["report"], completed=done, total=total)
+        elif name == "summary":
+            bar.update(state["report"], description="writing the summary" if done < total else "done",
+                       note="index.html · summary.xlsx · summary.json")
+
+    return bar, update, phase
 
 
 @click.command("check")
@@ -58,10 +74,15 @@ def _progress(quiet: bool) -> tuple[Any, Any]:
               help="Profile YAML (rules, severities, template requirements); extends the built-in default.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes (0: every core).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=300, show_default=True,
-              help="Wall-clock seconds allowed per document (also its CPU-time limit).")
-@click.option("--max-memory", type=click.IntRange(min=256), default=2048, show_default=True,
-              help="Address-space limit per worker, in MB.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Wall-clock seconds allowed per document (also its CPU-time limit)  "
+                   "[default: 300, or $LIANFANG_TIMEOUT_S].")
+@click.option("--max-memory", type=click.IntRange(min=256), default=None,
+              help="Address-space limit per worker, in MB  [default: 2048, or $LIANFANG_MAX_MEMORY_MB].")
+@click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Refuse files larger than this, in MB  [default: 200, or $LIANFANG_MAX_FILE_MB].")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None,
+              help="Refuse PDFs with more pages  [default: 2000, or $LIANFANG_MAX_PAGES].")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
               help="Cache folder (default: <out>/.cache).")
 @click.option("--no-cache", is_flag=True, help="Parse everything again; neither read nor write the cache.")
@@ -70,8 +91,9 @@ def _progress(quiet: bool) -> tuple[Any, Any]:
               help="Run the per-document work on this Dask scheduler (pip install 'lianfang[distributed]').")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_on: str, lang: str,
-          profile: str | None, jobs: int, timeout: float, max_memory: int, cache_dir: str | None,
-          no_cache: bool, fail_fast: bool, scheduler: str | None, quiet: bool) -> None:
+          profile: str | None, jobs: int, timeout: float | None, max_memory: int | None, max_file_mb: float | None,
+          max_pages: int | None, cache_dir: str | None, no_cache: bool, fail_fast: bool, scheduler: str | None,
+          quiet: bool) -> None:
     """Check submissions in PATHS (files and folders, recursive) and write the reviewer reports.
 
     \b
@@ -81,12 +103,21 @@ def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_o
     """
     from pipeline.batch import BatchOptions, run_batch
     from pipeline.errors import LianfangError
+    from pipeline.preflight import Limits
     from pipeline.report import render_stdout
 
-    bar, update = _progress(quiet)
-    opts = BatchOptions(jobs=jobs, timeout=timeout, max_memory_mb=max_memory, cache_dir=cache_dir,
+    try:
+        limits = Limits.from_env(max_file_mb=max_file_mb, max_pages=max_pages, timeout_s=timeout,
+                                 max_memory_mb=max_memory)
+    except LianfangError as e:  # a bad LIANFANG_* variable
+        click.echo(f"lianfang: error: {e}", err=True)
+        sys.exit(EXIT_ERROR)
+    # before any worker (or the fork server they come from) starts: every process reads these
+    os.environ.update(limits.to_env())
+    bar, update, phase = _progress(quiet)
+    opts = BatchOptions(jobs=jobs, timeout=limits.timeout_s, max_memory_mb=limits.max_memory_mb, cache_dir=cache_dir,
                         use_cache=not no_cache, fail_fast=fail_fast, profile=profile, lang=lang,
-                        scheduler=scheduler, progress=update)
+                        scheduler=scheduler, progress=update, phase=phase, limits=limits)
     try:
         if bar is not None:
             with bar:

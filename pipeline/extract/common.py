@@ -109,8 +109,8 @@ class PhraseIndex:
 
 
 def loc_at(base: Any, **changes: Any) -> Any:
-    """``base`` with some keys replaced (``Loc.at``; a shallow copy, the cheapest way pydantic offers)."""
-    return base.model_copy(update=changes)
+    """``base`` with some keys replaced (``Loc.at``: a shallow, unvalidated copy)."""
+    return base.copy_with(changes)
 
 
 def cached(ctx_cache: dict, name: str, build):  # type: ignore[no-untyped-def]

@@ -20,6 +20,12 @@ from pipeline.model import Document, Loc, Measure, Power, Responsible, Risk, Why
 _log = logging.getLogger(__name__)
 
 
+# the fields validation recorded as set when these were made with keyword arguments
+_FS_MEASURE = frozenset({"id", "text", "defense_line", "responsible", "risk", "generic", "loc", "why"})
+_FS_RISK = frozenset({"id", "owner", "department", "post", "name", "manifestation", "category", "category_raw",
+                      "level_raw", "responsible", "loc", "why"})
+
+
 @dataclass
 class Builder:
     """Adds items to one document; keeps powers unique by name."""
@@ -30,9 +36,18 @@ class Builder:
     mlex: MeasureLexicon
     powers_by_name: dict[str, Power] = field(default_factory=dict)
 
+    _whys: dict[tuple[str, str | None], Why] = field(default_factory=dict, init=False, repr=False)
+
     def __post_init__(self) -> None:
         for p in self.doc.powers:
             self.powers_by_name.setdefault(compact(p.name), p)
+
+    def why(self, source: str, detail: str | None = None) -> Why:
+        """One Why per distinct explanation in the document (items share it; nothing edits one)."""
+        w = self._whys.get((source, detail))
+        if w is None:
+            w = self._whys[(source, detail)] = Why(source=source, detail=detail)
+        return w
 
     # -- powers -------------------------------------------------------------------------------
     def power(self, name: str, *, loc: Loc, why: Why, subject: str | None = None,
@@ -69,19 +84,22 @@ class Builder:
                  key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
         out = []
         for i, (item, span) in enumerate(split_measures(text, self.mlex.placeholders)):
-            line, cue = self.mlex.defense_line(item)
             if defense_hint:
-                line, cue = defense_hint, "column header"  # type: ignore[assignment]
-            m = Measure(
-                id=stable_id("M", self.doc.source.sha256, *key_parts, i),
-                text=item,
-                defense_line=line,
-                responsible=list(risk.responsible),
-                risk=risk.id,
-                generic=self.mlex.is_generic(item),
-                loc=loc_at(loc, span=span),
-                why=Why(source=why_source, detail=f"defense cue: {cue}" if cue else None),
-            )
+                line, cue = defense_hint, "column header"
+            else:
+                line, cue = self.mlex.defense_line(item)  # type: ignore[assignment]
+            # every field, of its declared type: validating each of a document's measures cost
+            # more than everything else done for it
+            m = Measure.from_fields({
+                "id": stable_id("M", self.doc.source.sha256, *key_parts, i),
+                "text": item,
+                "defense_line": line,
+                "responsible": list(risk.responsible),
+                "risk": risk.id,
+                "generic": self.mlex.is_generic(item),
+                "loc": loc.copy_with({"span": span}),
+                "why": self.why(why_source, f"defense cue: {cue}" if cue else None),
+            }, set(_FS_MEASURE))
             out.append(m)
             self.doc.measures.append(m)
             risk.measures.append(m.id)
@@ -116,21 +134,27 @@ class Builder:
         loc = loc_at(base, table=table_index, row=row.rows[0], col=row.name_col,
                       block=base.block if base.block is not None else block)
         manifestation = "\n".join(row.manifestation) if row.manifestation else None
-        risk = Risk(
-            id=stable_id("R", self.doc.source.sha256, table_index, row.rows[0]),
-            owner=owner,
-            department=unit or resp_unit,
-            post=post,
-            name=row.name.strip(),
-            manifestation=manifestation,
-            category=category,
-            category_raw=cat_raw,
-            level_raw=v.get("level") or (row.level_marks[0] if len(row.level_marks) == 1 else None),
-            responsible=responsible,
-            loc=loc,
-            why=Why(source=f"lexicons/tables/headers.yaml#{row.name_from}",
-                    detail=f"column {row.name_col}: {cmap.header_text.get(row.name_col or 0, '')}"),
-        )
+        risk = Risk.from_fields({
+            "id": stable_id("R", self.doc.source.sha256, table_index, row.rows[0]),
+            "owner": owner,
+            "department": unit or resp_unit,
+            "post": post,
+            "name": row.name.strip(),
+            "manifestation": manifestation,
+            "category": category,
+            "category_raw": cat_raw,
+            "level": None,
+            "level_raw": v.get("level") or (row.level_marks[0] if len(row.level_marks) == 1 else None),
+            "power": None,
+            "measures": [],
+            "measures_unreadable": False,
+            "responsible": list(responsible),
+            "responsible_ranks": [],
+            "state": None,
+            "loc": loc,
+            "why": self.why(f"lexicons/tables/headers.yaml#{row.name_from}",
+                            f"column {row.name_col}: {cmap.header_text.get(row.name_col or 0, '')}"),
+        }, set(_FS_RISK))
         for name in responsible:
             self.responsible(name, headers.get(name) or None, loc)
         power_cols = cmap.cols("power")
@@ -139,8 +163,7 @@ class Builder:
             content = "\n".join(row.columns.get(c, "").strip() for c in power_cols[1:]
                                 if row.columns.get(c, "").strip() and row.columns.get(c, "").strip() != pname)
             p = self.power(pname, loc=loc_at(loc, col=power_cols[0]),
-                           why=Why(source="lexicons/tables/headers.yaml#power",
-                                   detail=cmap.header_text.get(power_cols[0], "")),
+                           why=self.why("lexicons/tables/headers.yaml#power", cmap.header_text.get(power_cols[0], "")),
                            subject=v.get("subject") or resp_unit or unit, type_=v.get("power_type"),
                            basis=v.get("basis"), content=content or None, owner=owner)
             risk.power = p.id

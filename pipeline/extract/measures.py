@@ -89,10 +89,23 @@ class MeasureLexicon:
         best = min(counts, key=lambda ln: (-counts[ln], first[ln][0]))
         return best, first[best][1]  # type: ignore[return-value]
 
+    def _boilerplate_rx(self) -> re.Pattern[str] | None:
+        """One alternation of the phrases (None when an empty phrase makes every text a hit)."""
+        if "_brx" not in self.__dict__:
+            alts = [re.escape(p) for p in self.boilerplate]
+            self.__dict__["_brx"] = None if "" in self.boilerplate else \
+                (re.compile("|".join(alts)) if alts else re.compile(r"(?!)"))
+        return self.__dict__["_brx"]
+
     def is_generic(self, text: str) -> bool:
         """True when nothing is left once boilerplate phrases and filler words are removed."""
         s = _PUNCT.sub("", text)
         if not s:
+            return False
+        # most measures hold no boilerplate phrase at all: one search tells, where a loop over
+        # the phrases cost a substring test each (a hit means some phrase is in the text)
+        rx = self._boilerplate_rx()
+        if rx is not None and not rx.search(s):
             return False
         hit = False
         for p in self.boilerplate:

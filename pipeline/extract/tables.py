@@ -61,7 +61,15 @@ class ColumnMap:
         return self._memo[name]
 
     def cols(self, label: str) -> list[int]:
-        return self.memo(f"cols:{label}", lambda: sorted(c for c, lab in self.labels.items() if lab == label))
+        by_label = self._memo.get("cols")
+        if by_label is None:  # every label's columns at once: this is asked for every row
+            by_label = self._memo["cols"] = {}
+            for c, lab in sorted(self.labels.items()):
+                by_label.setdefault(lab, []).append(c)
+        got = by_label.get(label)
+        if got is None:
+            got = by_label[label] = []
+        return got
 
     def col(self, label: str) -> int | None:
         cs = self.cols(label)
@@ -240,9 +248,15 @@ def _continues_text(before: str, after: str) -> bool:
     return bool(b and a) and not b.endswith(_SENTENCE_END) and match_enumerator(a) is None
 
 
-def _is_repeat_header(omap: list[list[Cell | None]], r: int, cmap: ColumnMap) -> bool:
+def _header_keys(cmap: ColumnMap) -> dict[int, str]:
+    return cmap.memo("header_keys", lambda: {c: key(t.split("/")[-1]) for c, t in cmap.header_text.items() if t})
+
+
+def _is_repeat_header(omap: list[list[Cell | None]], r: int, cmap: ColumnMap,
+                      header: dict[int, str] | None = None) -> bool:
     """A header printed again (every page of a PDF table): most cells equal the header's text."""
-    header = cmap.memo("header_keys", lambda: {c: key(t.split("/")[-1]) for c, t in cmap.header_text.items() if t})
+    if header is None:
+        header = _header_keys(cmap)
     if len(header) < 2:
         return False
     same = sum(1 for c, k in header.items() if c < len(omap[r]) and omap[r][c] is not None
@@ -301,11 +315,14 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
     # until a new group starts, so the values of the row carried over hold for them
     inherit = {c: carry.columns.get(c, "") for c in group_cols} if carry is not None else {}
 
+    header = _header_keys(cmap)
+    labelled = sorted(cmap.labels.items())
+    n_cols = table.n_cols
     rows: list[LogicalRow] = []
     cur: LogicalRow | None = carry
     group: str | None = carry.group if carry is not None else None
     for r in range(start, table.n_rows):
-        if _is_repeat_header(omap, r, cmap):
+        if _is_repeat_header(omap, r, cmap, header):
             continue
         g = _group_label(table, omap, r, seq_col)
         if g is not None:
@@ -379,7 +396,7 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
         cur = LogicalRow(
             rows=[r],
             values={},
-            columns={c: vals[c] for c in range(table.n_cols)},
+            columns=dict(enumerate(vals[:n_cols])),
             name=name,
             name_col=ncol,
             name_from=nfrom,
@@ -388,7 +405,7 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
             group=group,
             first_cell=ncell,
         )
-        for c, lab in sorted(cmap.labels.items()):
+        for c, lab in labelled:
             v = (vals[c] or "").strip()
             if v and lab not in cur.values:
                 cur.values[lab] = v

@@ -17,6 +17,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Collection
 from typing import BinaryIO, Literal
 
 from pipeline.errors import InputError
@@ -227,7 +228,8 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, *,
 
 def check_ooxml(path: str | os.PathLike[str], kind: Literal["docx", "xlsx"] | None = None,
                 limits: Limits | None = None, *, name: str | None = None,
-                facts: ZipFacts | None = None, verify_data: bool = True) -> ZipFacts:
+                facts: ZipFacts | None = None, verify_data: bool = True,
+                checked_by_reader: Collection[str] = ()) -> ZipFacts:
     """Everything :func:`check_zip` does, plus the required parts, the XML prologs and the data.
 
     Every ``.xml``/``.rels`` part's prolog (up to ``max_xml_prolog_kb``) is checked for
@@ -235,6 +237,10 @@ def check_ooxml(path: str | os.PathLike[str], kind: Literal["docx", "xlsx"] | No
     member is then inflated once in 1 MiB chunks (bounded memory; the declared total is
     already capped): zipfile's own ``read()`` inflates a member's whole stored stream in one
     call, so a member that declares 100 MB but holds gigabytes would otherwise reach memory.
+
+    ``checked_by_reader`` names parts the caller's reader inflates within their declared size
+    and searches whole for DOCTYPE/ENTITY itself (the .docx parser does so for
+    ``word/document.xml``): their prologs are not inflated a second time here.
     """
     import zipfile
 
@@ -258,7 +264,7 @@ def check_ooxml(path: str | os.PathLike[str], kind: Literal["docx", "xlsx"] | No
         with zipfile.ZipFile(p) as z:
             for e in facts.entries:
                 current = e.name
-                is_xml = e.name.lower().endswith((".xml", ".rels", ".vml"))
+                is_xml = e.name.lower().endswith((".xml", ".rels", ".vml")) and e.name not in checked_by_reader
                 if not (is_xml or verify_data):
                     continue
                 with z.open(e.name) as fh:

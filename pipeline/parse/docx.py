@@ -418,8 +418,9 @@ class _Walker:
     # paragraphs -------------------------------------------------------------------------
     def read_para(self, p: Any, *, in_cell: bool = False) -> _Para:
         out = _Para()
-        if len(p) and p[0].tag == T_PPR:  # the schema puts pPr first; find() costs a path lookup
-            for ch in p[0]:
+        kids = list(p)  # each child proxied once: lxml makes a new proxy on every access
+        if kids and kids[0].tag == T_PPR:  # the schema puts pPr first
+            for ch in kids[0]:
                 tag = ch.tag
                 if tag == T_PSTYLE:
                     out.style_id = ch.get(_VAL)
@@ -440,14 +441,18 @@ class _Walker:
                     t = ch.find(T_TYPE)
                     kind = t.get(_VAL) if t is not None else "nextPage"
                     out.section_break_after = kind != "continuous"
-        style_bold = False
-        if not in_cell and (out.style_id or self.styles.default_para):
-            style_bold = self.styles.resolve(out.style_id).bold
+            del kids[0]
+        # bold is only read for body paragraphs (headings, the title); None: not tracked
+        style_bold: bool | None = None
+        if not in_cell:
+            style_bold = False
+            if out.style_id or self.styles.default_para:
+                style_bold = self.styles.resolve(out.style_id).bold
         if out.page_break_before:
             self._hard_break()
         out.page = self.page
         parts: list[str] = []
-        self._inline(p, parts, out, style_bold)
+        self._inline(kids, parts, out, style_bold)
         text = "".join(parts)
         label = self.number_label(out)
         if label:
@@ -461,16 +466,79 @@ class _Walker:
             self._hard_break()
         return out
 
-    def _inline(self, el: Any, parts: list[str], out: _Para, bold: bool) -> None:
-        """Collect the visible text under a paragraph-level element."""
-        for ch in el:
+    def cell_para(self, p: Any) -> tuple[str, list[Any] | None]:
+        """``read_para(p, in_cell=True)`` as (text, text boxes), for paragraphs in table cells.
+
+        Cells hold most of a risk table's paragraphs, and of what :meth:`read_para` works out
+        a cell needs only the text, the boxes and the page breaks (bold, heading properties
+        and the page a paragraph starts on are for body paragraphs): one loop, plain runs read
+        inline, anything else through the same helpers as :meth:`read_para`.
+        """
+        kids = list(p)
+        style_id = num_id = ilvl = None
+        page_break_before = section_break_after = False
+        if kids and kids[0].tag == T_PPR:
+            for ch in kids[0]:
+                tag = ch.tag
+                if tag == T_PSTYLE:
+                    style_id = ch.get(_VAL)
+                elif tag == T_NUMPR:
+                    for sub in ch:
+                        if sub.tag == T_NUMID:
+                            num_id = sub.get(_VAL)
+                        elif sub.tag == T_ILVL:
+                            ilvl = _int_val(sub)
+                elif tag == T_PAGEBREAKBEFORE and _on(ch):
+                    page_break_before = True
+                elif tag == T_SECTPR:
+                    t = ch.find(T_TYPE)
+                    kind = t.get(_VAL) if t is not None else "nextPage"
+                    section_break_after = kind != "continuous"
+            del kids[0]
+        if page_break_before:
+            self._hard_break()
+        parts: list[str] = []
+        out: _Para | None = None  # made only for what a plain run does not hold
+        for ch in kids:
+            tag = ch.tag
+            if tag == T_R:
+                for x in ch:
+                    xt = x.tag
+                    if xt == T_T:
+                        s = x.text
+                        if s:
+                            parts.append(s)
+                            self._break_pending = False
+                    elif xt != T_RPR:
+                        if out is None:
+                            out = _Para()
+                        self._run_child(x, xt, parts, out, None)
+            elif tag not in _SKIPPED:
+                if out is None:
+                    out = _Para()
+                self._inline((ch,), parts, out, None)
+        text = "".join(parts)
+        if num_id is not None or style_id is not None or self.styles.default_has_num:
+            label = self._label(num_id, ilvl, style_id)
+            if label:
+                if text.strip():
+                    text = label + (" " if _needs_space(label) else "") + text.lstrip()
+                else:
+                    text = label
+        if section_break_after:
+            self._hard_break()
+        return text, (out.boxes if out is not None else None)
+
+    def _inline(self, children: Any, parts: list[str], out: _Para, bold: bool | None) -> None:
+        """Collect the visible text of paragraph-level elements (an element or a list of them)."""
+        for ch in children:
             tag = ch.tag
             if tag == T_R:
                 self._run(ch, parts, out, bold)
-            elif tag in _WRAPPERS:
-                self._inline(ch, parts, out, bold)
             elif tag in _SKIPPED:
                 continue
+            elif tag in _WRAPPERS:
+                self._inline(ch, parts, out, bold)
             elif tag == T_ALT:
                 branch = _alt_branch(ch)
                 if branch is not None:
@@ -484,7 +552,7 @@ class _Walker:
                 if base is not None:
                     self._inline(base, parts, out, bold)
 
-    def _run(self, r: Any, parts: list[str], out: _Para, style_bold: bool) -> None:
+    def _run(self, r: Any, parts: list[str], out: _Para, style_bold: bool | None) -> None:
         bold = style_bold
         for ch in r:
             tag = ch.tag
@@ -500,44 +568,52 @@ class _Walker:
                         out.bold_chars += n
                     self._break_pending = False
             elif tag == T_RPR:
-                for prop in ch:
-                    if prop.tag == T_B:
-                        bold = _on(prop)
-                        break
-            elif tag == T_TAB or tag == T_PTAB:
-                parts.append("\t")
-            elif tag == T_BR:
-                if ch.get(T_TYPE) == "page":
-                    self._hard_break()
-                parts.append("\n")
-            elif tag == T_CR:
-                parts.append("\n")
-            elif tag == T_LRPB:
-                self._rendered_break()
-            elif tag == T_SYM:
-                parts.append(_sym(ch))
-            elif tag == T_NBHYPHEN:
-                parts.append("-")
-            elif tag == T_DRAWING or tag == T_PICT or tag == T_OBJECT:
-                out.boxes = (out.boxes or []) + _boxes(ch)
-            elif tag == T_ALT:
-                branch = _alt_branch(ch)
-                if branch is not None:
-                    for sub in branch:
-                        if sub.tag in (T_DRAWING, T_PICT, T_OBJECT):
-                            out.boxes = (out.boxes or []) + _boxes(sub)
-                        elif sub.tag == T_T and sub.text:
-                            parts.append(sub.text)
-                        elif sub.tag == T_R:
-                            self._run(sub, parts, out, style_bold)
-            # w:softHyphen, w:delText, w:instrText (field codes) and the rest show nothing
+                if style_bold is not None:
+                    for prop in ch:
+                        if prop.tag == T_B:
+                            bold = _on(prop)
+                            break
+            else:
+                self._run_child(ch, tag, parts, out, style_bold)
+
+    def _run_child(self, ch: Any, tag: str, parts: list[str], out: _Para, style_bold: bool | None) -> None:
+        """A child of a run other than its text and properties: tabs, breaks, symbols, drawings."""
+        if tag == T_TAB or tag == T_PTAB:
+            parts.append("\t")
+        elif tag == T_BR:
+            if ch.get(T_TYPE) == "page":
+                self._hard_break()
+            parts.append("\n")
+        elif tag == T_CR:
+            parts.append("\n")
+        elif tag == T_LRPB:
+            self._rendered_break()
+        elif tag == T_SYM:
+            parts.append(_sym(ch))
+        elif tag == T_NBHYPHEN:
+            parts.append("-")
+        elif tag == T_DRAWING or tag == T_PICT or tag == T_OBJECT:
+            out.boxes = (out.boxes or []) + _boxes(ch)
+        elif tag == T_ALT:
+            branch = _alt_branch(ch)
+            if branch is not None:
+                for sub in branch:
+                    if sub.tag in (T_DRAWING, T_PICT, T_OBJECT):
+                        out.boxes = (out.boxes or []) + _boxes(sub)
+                    elif sub.tag == T_T and sub.text:
+                        parts.append(sub.text)
+                    elif sub.tag == T_R:
+                        self._run(sub, parts, out, style_bold)
+        # w:softHyphen, w:delText, w:instrText (field codes) and the rest show nothing
 
     def number_label(self, para: _Para) -> str | None:
         """The rebuilt automatic number of a paragraph ("一、"), or None."""
-        num_id, ilvl = para.num_id, para.ilvl
+        return self._label(para.num_id, para.ilvl, para.style_id)
+
+    def _label(self, num_id: str | None, ilvl: int | None, style_id: str | None) -> str | None:
         st = None
-        if (num_id is None or ilvl is None) and (para.style_id is not None or self.styles.default_has_num):
-            st = self.styles.resolve(para.style_id)  # numbering carried by the paragraph style
+        if (num_id is None or ilvl is None) and (style_id is not None or self.styles.default_has_num):
+            st = self.styles.resolve(style_id)  # numbering carried by the paragraph style
             if num_id is None:
                 num_id = st.num_id
             if ilvl is None and num_id is not None and num_id == st.num_id:
@@ -545,7 +621,7 @@ class _Walker:
         if not num_id or num_id == "0":
             return None
         if ilvl is None:
-            sid = (st.num_style if st is not None else None) or para.style_id
+            sid = (st.num_style if st is not None else None) or style_id
             found = self.numbering.level_for_style(num_id, sid) if sid else None
             ilvl = found if found is not None else 0
         got = self.numbering.label(num_id, ilvl)
@@ -564,7 +640,8 @@ class _Walker:
         for tr in _rows(tbl):
             r += 1
             col = 0
-            for lead in tr[:2]:  # w:trPr, after an optional w:tblPrEx
+            row_kids = list(tr)  # each child proxied once
+            for lead in row_kids[:2]:  # w:trPr, after an optional w:tblPrEx
                 if lead.tag == T_TRPR:
                     for prop in lead:
                         if prop.tag == T_GRIDBEFORE:
@@ -572,10 +649,11 @@ class _Walker:
                     break
             prev: _C | None = None
             still_open: dict[int, _C] = {}  # merges this row continues or starts
-            for tc in _cells(tr):
+            for tc in _cells(row_kids):
                 span, vmerge, hmerge = 1, None, None
-                if len(tc) and tc[0].tag == T_TCPR:
-                    for prop in tc[0]:
+                kids = list(tc)
+                if kids and kids[0].tag == T_TCPR:
+                    for prop in kids[0]:
                         tag = prop.tag
                         if tag == T_GRIDSPAN:
                             span = max(1, min(_int_val(prop) or 1, 1000))
@@ -583,9 +661,10 @@ class _Walker:
                             vmerge = prop.get(_VAL, "continue")
                         elif tag == T_HMERGE:
                             hmerge = prop.get(_VAL, "continue")
+                    del kids[0]
                 lines: list[str] = []
                 nested: list[_T] = []
-                self._content(tc, lines, nested, t.index)
+                self._content(kids, lines, nested, t.index)
                 text = "\n".join(lines)
                 if hmerge == "continue" and prev is not None:
                     # legacy horizontal merge: this cell widens the one before it
@@ -621,15 +700,16 @@ class _Walker:
         t.n_rows = r + 1
         return t
 
-    def _content(self, el: Any, lines: list[str], nested: list[_T], table_index: int) -> None:
-        """The text lines and nested tables of a cell (or of a text box inside one)."""
-        for ch in el:
+    def _content(self, children: Any, lines: list[str], nested: list[_T], table_index: int) -> None:
+        """The text lines and nested tables of a cell (or of a text box inside one): an element
+        or a list of its children."""
+        for ch in children:
             tag = ch.tag
             if tag == T_P:
-                para = self.read_para(ch, in_cell=True)
-                if para.text.strip():
-                    lines.append(para.text)
-                for box in para.boxes or ():  # a text box in a cell: its text belongs to the cell
+                text, boxes = self.cell_para(ch)
+                if text.strip():
+                    lines.append(text)
+                for box in boxes or ():  # a text box in a cell: its text belongs to the cell
                     self._content(box, lines, nested, table_index)
             elif tag == T_TBL:
                 nested.append(self.table(ch, table_index))
@@ -707,37 +787,63 @@ def _collect_texts(items: list[_Para | _T]) -> list[str]:
     return texts
 
 
-def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Block], set[int]]:
-    """Phase 2: normalise every text at once, classify paragraphs, build the blocks."""
-    from pydantic import TypeAdapter
+# what validation of the dicts this parser used to build records as set, per kind of object
+_FS_CELL = frozenset({"row", "col", "row_span", "col_span", "text", "raw", "loc"})
+_FS_CELL_LOC = frozenset({"file", "page", "block", "table", "row", "col"})
+_FS_TABLE = frozenset({"index", "n_rows", "n_cols", "cells", "nested_in", "loc"})
+_FS_TABLE_LOC = frozenset({"file", "page", "block", "table"})
+_FS_TABLE_BLOCK = frozenset({"index", "kind", "table", "loc"})
+_FS_PARA = frozenset({"index", "kind", "text", "raw", "level", "enumerator", "signal", "style", "loc"})
+_FS_PARA_LOC = frozenset({"file", "block", "page"})
 
+
+def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Block], set[int]]:
+    """Phase 2: normalise every text at once, classify paragraphs, build the blocks.
+
+    The models are made with :meth:`~pipeline.model._Model.from_fields` from values of the
+    declared types (validating a few hundred cells cost more than reading them); every field
+    is given, in field order, and the fields-set is what validating the same input recorded.
+    """
+    from pipeline.model import Cell, Loc, Table, _utf8_safe
+
+    file = _utf8_safe(file)  # what Loc's validator does to the path
     normed = iter(_normalise_all(_collect_texts(items)))
-    dicts: list[dict[str, Any]] = []
+    blocks: list[Block] = []
     emphasised: set[int] = set()
     last_text: str | None = None  # the previous paragraph block, for table captions
+    loc_of, cell_of, table_of, block_of = Loc.from_fields, Cell.from_fields, Table.from_fields, Block.from_fields
 
-    def table(t: _T, block: int) -> dict[str, Any]:
+    def table_loc(t: _T, block: int) -> Loc:
+        return loc_of({"file": file, "page": t.page, "block": block, "table": t.index, "row": None, "col": None,
+                       "span": None}, set(_FS_TABLE_LOC))
+
+    def table(t: _T, block: int, title: str | None, top: bool) -> Table:
         cells = []
+        page, index = t.page, t.index
         for c in t.cells:
             text, raw = next(normed)
-            cell: dict[str, Any] = {
-                "row": c.row, "col": c.col, "row_span": c.row_span, "col_span": c.col_span,
-                "text": text, "raw": raw,
-                "loc": {"file": file, "page": t.page, "block": block, "table": t.index, "row": c.row, "col": c.col},
-            }
+            row, col = c.row, c.col
+            loc = loc_of({"file": file, "page": page, "block": block, "table": index, "row": row, "col": col,
+                          "span": None}, set(_FS_CELL_LOC))
             if c.tables:
-                cell["tables"] = [table(n, block) for n in c.tables]
-            cells.append(cell)
-        return {"index": t.index, "n_rows": t.n_rows, "n_cols": t.n_cols, "cells": cells,
-                "nested_in": t.nested_in,
-                "loc": {"file": file, "page": t.page, "block": block, "table": t.index}}
+                nested = [table(n, block, None, False) for n in c.tables]
+                cells.append(cell_of({"row": row, "col": col, "row_span": c.row_span, "col_span": c.col_span,
+                                      "text": text, "raw": raw, "tables": nested, "loc": loc},
+                                     set(_FS_CELL) | {"tables"}))
+            else:
+                cells.append(cell_of({"row": row, "col": col, "row_span": c.row_span, "col_span": c.col_span,
+                                      "text": text, "raw": raw, "tables": [], "loc": loc}, set(_FS_CELL)))
+        return table_of({"index": index, "n_rows": t.n_rows, "n_cols": t.n_cols, "cells": cells, "pages": [],
+                         "title": title, "nested_in": t.nested_in, "loc": table_loc(t, block)},
+                        set(_FS_TABLE) | {"title"} if top else set(_FS_TABLE))
 
     for it in items:
-        i = len(dicts)
+        i = len(blocks)
         if isinstance(it, _T):
-            td = table(it, i)
-            td["title"] = _caption(last_text)
-            dicts.append({"index": i, "kind": "table", "table": td, "loc": td["loc"]})
+            tbl = table(it, i, _caption(last_text), True)
+            blocks.append(block_of({"index": i, "kind": "table", "text": "", "raw": None, "level": None,
+                                    "enumerator": None, "signal": None, "style": None, "table": tbl,
+                                    "loc": table_loc(it, i)}, set(_FS_TABLE_BLOCK)))
             last_text = None
             continue
         text, raw = next(normed)
@@ -745,23 +851,15 @@ def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Bl
             continue
         st = styles.resolve(it.style_id)
         kind, level, signal, enumerator = _classify(text, it, st)
-        dicts.append({"index": i, "kind": kind, "text": text, "raw": raw, "level": level,
-                      "enumerator": enumerator, "signal": signal, "style": st.name or it.style_id,
-                      "loc": {"file": file, "block": i, "page": it.page}})
+        loc = loc_of({"file": file, "page": it.page, "block": i, "table": None, "row": None, "col": None,
+                      "span": None}, set(_FS_PARA_LOC))
+        blocks.append(block_of({"index": i, "kind": kind, "text": text, "raw": raw, "level": level,
+                                "enumerator": enumerator, "signal": signal, "style": st.name or it.style_id,
+                                "table": None, "loc": loc}, set(_FS_PARA)))
         if it.centered or (it.chars and it.bold_chars >= it.chars * 0.8):
             emphasised.add(i)
         last_text = text
-    return _blocks_adapter(TypeAdapter).validate_python(dicts), emphasised
-
-
-_ADAPTER: Any = None
-
-
-def _blocks_adapter(type_adapter: Any) -> Any:
-    global _ADAPTER
-    if _ADAPTER is None:
-        _ADAPTER = type_adapter(list[Block])
-    return _ADAPTER
+    return blocks, emphasised
 
 
 def _classify(text: str, para: _Para, st: _ResolvedStyle) -> tuple[str, int | None, str | None, str | None]:
@@ -888,9 +986,10 @@ def _rows(tbl: Any) -> list[Any]:
     return out
 
 
-def _cells(tr: Any) -> list[Any]:
+def _cells(children: Any) -> list[Any]:
+    """The w:tc of a row (an element or a list of its children), through content wrappers."""
     out: list[Any] = []
-    for ch in tr:
+    for ch in children:
         if ch.tag == T_TC:
             out.append(ch)
         elif ch.tag in (T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO):

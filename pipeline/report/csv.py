@@ -20,9 +20,9 @@ def to_csv(head: list[str], rows: list[list[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def render_findings(report: UnitReport) -> bytes:
-    return to_csv(*finding_rows(report))
+def render_findings(report: UnitReport, rows: tuple[list[str], list[list[Any]]] | None = None) -> bytes:
+    return to_csv(*(rows or finding_rows(report)))
 
 
-def render_risks(report: UnitReport) -> bytes:
-    return to_csv(*risk_rows(report))
+def render_risks(report: UnitReport, rows: tuple[list[str], list[list[Any]]] | None = None) -> bytes:
+    return to_csv(*(rows or risk_rows(report)))

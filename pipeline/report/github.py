@@ -63,8 +63,8 @@ def job_summary(result: Any) -> str:
         out += [f"**{t['failed']}** submissions could not be read.", ""]
     rows = []
     for u in result.units:
-        f = u.report.figures if u.report else {}
-        rows.append([md_text(u.name), str(len(u.docs)), str(f.get("risks", "")), pct(f.get("covered_pct")),
+        f = u.figures or (u.report.figures if u.report else {})
+        rows.append([md_text(u.name), str(f.get("submissions", len(u.docs))), str(f.get("risks", "")), pct(f.get("covered_pct")),
                      str(f.get("high_gaps", "")), " ".join(f"{k}×{v}" for k, v in f.get("by_rule", {}).items())])
     if rows:
         out += table(["unit", "submissions", "risks", "covered", "high gaps", "findings by rule"], rows)

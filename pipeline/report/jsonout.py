@@ -1,18 +1,43 @@
-"""``--format json``: one object with the batch summary, the units and every finding."""
+"""``--format json`` (and ``summary.json``): one object with the batch summary, the units and every finding.
+
+The findings are written piece by piece — each file's part is made once, by the task that checked
+it (:func:`findings_fragment`), and copied from the batch's spool — so a batch of any size is
+written without holding its findings in memory. The object is indented (``indent=1``) except the
+findings, one a line.
+"""
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from pipeline.model import Finding
 
 FORMAT_VERSION = "1"
+_INDENT = "  "  # findings sit two levels deep: {"findings": [ {…} ]}
 
 
-def batch_object(result: Any) -> dict[str, Any]:
+def finding_object(f: Finding, path: str) -> dict[str, Any]:
+    return {"rule": f.rule, "name": f.name, "severity": f.severity, "message": f.message,
+            "message_en": f.message_en, "path": path, "loc": f.loc.model_dump(mode="json", exclude_none=True),
+            "refs": f.refs}
+
+
+def findings_fragment(findings: Iterable[Finding], path: str) -> str:
+    """One file's findings as they appear inside the ``findings`` array, one finding a line (no
+    surrounding comma). One line each keeps a batch of thousands of files readable, and lets
+    the C encoder write it."""
+    enc = json.JSONEncoder(ensure_ascii=False).encode
+    return ",\n".join(_INDENT + enc(finding_object(f, path)) for f in findings)
+
+
+def batch_object(result: Any, *, findings: bool = True) -> dict[str, Any]:
     from pipeline import __version__
     from pipeline.preflight import text_path
 
-    return {
+    obj = {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "lianfang", "version": __version__},
         "profile": result.profile_name,
@@ -25,19 +50,46 @@ def batch_object(result: Any) -> dict[str, Any]:
             for u in result.units
         ],
         "submissions": [
-            {"path": d.rel, "json": "submissions/" + text_path(d.json_rel), "unit": d.unit, "kind": d.doc.kind,
-             "status": d.doc.status, "cached": d.cached, "risks": len(d.doc.risks),
-             "errors": [e.model_dump(mode="json", exclude_none=True) for e in d.doc.errors]}
+            {"path": d.rel, "json": "submissions/" + text_path(d.json_rel), "unit": d.unit,
+             "kind": d.info.kind if d.info else "unknown", "status": d.status, "cached": d.cached,
+             "risks": d.info.risks if d.info else 0,
+             **({"rendering_of": d.info.rendering_of} if d.info and d.info.rendering_of else {}),
+             "errors": [e.model_dump(mode="json", exclude_none=True) for e in d.errors]}
             for d in result.docs
         ],
-        "findings": [
-            {"rule": f.rule, "name": f.name, "severity": f.severity, "message": f.message,
-             "message_en": f.message_en, "path": d.rel, "loc": f.loc.model_dump(mode="json", exclude_none=True),
-             "refs": f.refs}
-            for d, f in result.findings()
-        ],
+        "findings": [],
     }
+    if findings:
+        obj["findings"] = [finding_object(f, d.rel) for d, f in result.findings()]
+    return obj
+
+
+def _fragments(result: Any) -> Iterable[str]:
+    spool = getattr(result, "spool", None)
+    for d in result.docs:
+        if spool is not None and d._doc is None:
+            text = spool.read(d.frag_at).decode("utf-8")
+        else:
+            text = findings_fragment(d.doc.findings, d.rel)
+        if text:
+            yield text
+
+
+def write_json(result: Any, fp: TextIO) -> None:
+    """The batch object, written to ``fp`` one file's findings at a time."""
+    head = json.dumps(batch_object(result, findings=False), ensure_ascii=False, indent=1)
+    tail = '"findings": []\n}'
+    assert head.endswith(tail)  # "findings" is the last key: its empty list is replaced below
+    fp.write(head[: -len(tail)])
+    first = True
+    for frag in _fragments(result):
+        fp.write('"findings": [\n' if first else ",\n")
+        fp.write(frag)
+        first = False
+    fp.write(tail if first else "\n ]\n}")
 
 
 def render_json(result: Any) -> str:
-    return json.dumps(batch_object(result), ensure_ascii=False, indent=1)
+    buf = io.StringIO()
+    write_json(result, buf)
+    return buf.getvalue()

@@ -88,6 +88,10 @@ ZH: dict[str, str] = {
     "text_more": "其余 {n} 条问题未列出（见报告）",
     "cache_hits": "缓存命中",
     "parsed": "本次解析",
+    "rendering_of": "同一材料的另一格式（未计入合计）",
+    "rendering_note": "与 {file} 为同一材料，未计入合计",
+    "files_read": "个文件",
+    "renderings_note": "{n} 个文件是同一材料的其他格式，各项合计只计一次",
 }
 
 EN: dict[str, str] = {
@@ -176,6 +180,10 @@ EN: dict[str, str] = {
     "text_more": "{n} more findings not listed (see the reports)",
     "cache_hits": "cache hits",
     "parsed": "parsed",
+    "rendering_of": "Another rendering of (not in totals)",
+    "rendering_note": "the same submission as {file}; not counted in totals",
+    "files_read": "files",
+    "renderings_note": "{n} files are other renderings of a submission; totals count each submission once",
 }
 
 

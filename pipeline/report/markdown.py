@@ -39,7 +39,9 @@ def render_unit(report: UnitReport) -> str:
     L = labels(report.lang)
     f = report.figures
     lines = [f"# {md_text(L['title'])} — {md_text(report.name)}", ""]
+    n_subs, n_files = f.get("submissions", len(report.docs)), f.get("files", len(report.docs))
     lines += [
+        f"- **{L['files']}**: {n_subs} {L['submissions']}" + (f" ({n_files} {L['files_read']})" if n_files != n_subs else ""),
         f"- **{L['risks']}**: {f['risks']}",
         f"- **{L['covered_pct']}**: {pct(f['covered_pct'])} ({f['covered']}/{f['decidable']})",
         f"- **{L['high_gaps']}**: {f['high_gaps']}",
@@ -88,7 +90,9 @@ def render_unit(report: UnitReport) -> str:
                      + (f" ({md_text(where)})" if where else ""))
     lines += ["", f"## {L['files']}", ""]
     lines += table([L["file"], L["kind"], L["status"], L["risks"], L["errors"]],
-                   [[md_text(d.file), L.get(d.kind, d.kind), L.get(d.status, d.status), str(d.risks),
+                   [[md_text(d.file) + (f"<br>{md_text(L['rendering_note'].format(file=d.rendering_of))}"
+                                         if d.rendering_of else ""),
+                     L.get(d.kind, d.kind), L.get(d.status, d.status), str(d.risks),
                      md_text("; ".join(d.errors))] for d in report.docs])
     lines.append("")
     return "\n".join(lines)

@@ -14,7 +14,10 @@ from typing import Any
 
 # C0 controls (bar tab/newline), DEL, C1 controls, and the lone surrogates XML and xlsx reject
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NEEDS_STRIP = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")  # + CR
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# first characters NFKC maps to themselves or to other letters: ASCII letters and digits, CJK ideographs
+_PLAIN_START = re.compile(r"[A-Za-z0-9\u4e00-\u9fff]")
 _WINDOWS_RESERVED = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"COM{i}" for i in range(1, 10)] + [f"LPT{i}" for i in range(1, 10)]
 )
@@ -35,6 +38,8 @@ def is_formula_like(text: str) -> bool:
     """
     if text.startswith(_FORMULA_START):
         return True
+    if _PLAIN_START.match(text):  # a letter, digit or ideograph first: NFKC keeps it, nothing to fold
+        return False
     folded = unicodedata.normalize("NFKC", text).strip()
     return folded.startswith(_FORMULA_START[:4])
 
@@ -47,6 +52,8 @@ def neutralise(value: Any) -> Any:
     text = str(value)
     if is_formula_like(text):  # judged before control characters go: a leading tab or CR counts
         return "'" + strip_control(text)
+    if not _NEEDS_STRIP.search(text):  # the usual cell: nothing to remove, already judged
+        return text
     text = strip_control(text)
     return "'" + text if is_formula_like(text) else text
 
@@ -78,17 +85,25 @@ def safe_filename(name: str, *, max_bytes: int = 120, default: str = "unnamed") 
     return s
 
 
-def unique_names(names: list[str], **kw: Any) -> list[str]:
-    """:func:`safe_filename` for each name, with ``-2``, ``-3`` … added where two would collide
-    (also case-insensitively: macOS and Windows file systems fold case)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for n in names:
-        base = safe_filename(n, **kw)
+class NameAllocator:
+    """:func:`safe_filename` names handed out one at a time, each unused so far: ``-2``, ``-3`` … are
+    added where two would collide (also case-insensitively: macOS and Windows file systems fold case)."""
+
+    def __init__(self, **kw: Any) -> None:
+        self._kw = kw
+        self._seen: set[str] = set()
+
+    def claim(self, name: str) -> str:
+        base = safe_filename(name, **self._kw)
         cand, i = base, 2
-        while cand.casefold() in seen:
+        while cand.casefold() in self._seen:
             cand = f"{base}-{i}"
             i += 1
-        seen.add(cand.casefold())
-        out.append(cand)
-    return out
+        self._seen.add(cand.casefold())
+        return cand
+
+
+def unique_names(names: list[str], **kw: Any) -> list[str]:
+    """:func:`safe_filename` for each name, made unique in order (see :class:`NameAllocator`)."""
+    alloc = NameAllocator(**kw)
+    return [alloc.claim(n) for n in names]

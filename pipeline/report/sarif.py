@@ -92,8 +92,8 @@ def render(result: Any) -> str:
             "results": [_result(r, rule_index) for r in rows],
             "invocations": [{"executionSuccessful": not result.aborted,
                              "toolExecutionNotifications": [
-                                 {"level": "error", "message": {"text": d.doc.errors[0].message}, "descriptor": {"id": "LF900"}}
-                                 for d in result.failed if d.doc.errors]}],
+                                 {"level": "error", "message": {"text": d.errors[0].message}, "descriptor": {"id": "LF900"}}
+                                 for d in result.failed if d.errors]}],
             "columnKind": "unicodeCodePoints",
         }],
     }

@@ -1,8 +1,10 @@
-"""The batch summary: ``index.html`` and ``summary.xlsx`` listing every submission.
+"""The batch summary: ``index.html`` and ``summary.xlsx`` listing every file.
 
 Each row says the unit, kind, read status, risk points, covered %, high-risk gaps and findings by
 severity, and links (relative, URL-escaped) to the unit's report, so the folder can be moved or
-zipped and still work.
+zipped and still work. Rows come from the counts the batch keeps per file (``DocOutcome.info``):
+no document is read back. Headline totals count each submission once (see
+:func:`pipeline.report.view.renderings`); a rendering's row names the file counted instead.
 """
 
 from __future__ import annotations
@@ -12,35 +14,34 @@ from typing import Any
 from urllib.parse import quote
 
 from pipeline.report.labels import labels
-from pipeline.report.view import GAP_STATES
 
 _log = logging.getLogger(__name__)
 
 
 def submission_rows(result: Any) -> list[dict[str, Any]]:
-    """One dict per submission, in unit order then file order."""
+    """One dict per file, in unit order then file order. A file that is another rendering of a
+    submission (``x.pdf`` beside ``x.docx``) says so: its figures are not in the totals."""
     rows = []
     unit_of = {id(d): u for u in result.units for d in u.docs}
     for d in sorted(result.docs, key=lambda d: ((unit_of[id(d)].name if id(d) in unit_of else ""), d.rel)):
         u = unit_of.get(id(d))
-        risks = d.doc.risks
-        decidable = sum(1 for r in risks if r.state != "undecidable")
-        covered = sum(1 for r in risks if r.state == "covered")
-        sev = {s: sum(1 for f in d.doc.findings if f.severity == s) for s in ("error", "warning", "info")}
+        i = d.info
+        sev = {s: (i.findings.get(s, 0) if i else 0) for s in ("error", "warning", "info")}
         html_rel = u.files.get("html") if u else None
         rows.append({
             "unit": u.name if u else "",
             "href": quote(html_rel) if html_rel else None,
             "report": html_rel,
             "file": d.rel,
-            "kind": d.doc.kind,
-            "status": d.doc.status,
-            "error": d.doc.errors[0].message if d.doc.status == "failed" and d.doc.errors else "",
-            "risks": len(risks),
-            "covered_pct": round(100.0 * covered / decidable, 1) if decidable and any(r.state for r in risks) else None,
-            "high_gaps": sum(1 for r in risks if r.level == "high" and r.state in GAP_STATES),
+            "kind": i.kind if i else "unknown",
+            "status": d.status,
+            "error": d.errors[0].message if d.status == "failed" and d.errors else "",
+            "risks": i.risks if i else 0,
+            "covered_pct": round(100.0 * i.covered / i.decidable, 1) if i and i.decidable and i.checked else None,
+            "high_gaps": i.high_gaps if i else 0,
             "error_n": sev["error"], "warning_n": sev["warning"], "info_n": sev["info"],
             "cached": d.cached,
+            "rendering_of": i.rendering_of if i else None,
         })
     return rows
 
@@ -60,13 +61,14 @@ def render_xlsx(result: Any) -> bytes:
     L = labels(result.lang)
     wb = Workbook(title=L["batch_title"])
     head = [L["unit"], L["file"], L["kind"], L["status"], L["risks"], L["covered_pct"], L["high_gaps"],
-            L["error"], L["warning"], L["info"], L["errors"], L["open_report"]]
+            L["error"], L["warning"], L["info"], L["errors"], L["open_report"], L["rendering_of"]]
     rows = [[r["unit"], r["file"], L.get(r["kind"], r["kind"]), L.get(r["status"], r["status"]), r["risks"],
-             r["covered_pct"], r["high_gaps"], r["error_n"], r["warning_n"], r["info_n"], r["error"], r["report"] or ""]
+             r["covered_pct"], r["high_gaps"], r["error_n"], r["warning_n"], r["info_n"], r["error"], r["report"] or "",
+             r["rendering_of"] or ""]
             for r in submission_rows(result)]
-    wb.add_sheet(L["files"], head, rows, widths={0: 24, 1: 40, 10: 50, 11: 30})
+    wb.add_sheet(L["files"], head, rows, widths={0: 24, 1: 40, 10: 50, 11: 30, 12: 40})
     t = result.totals()
     wb.add_sheet(L["gaps_by_rule"], [L["rule"], L["rule_name"], L["count"]],
-              [[code, (result.rules[code].name if code in result.rules else ""), n] for code, n in t["by_rule"].items()],
-              widths={1: 30})
+                 [[code, (result.rules[code].name if code in result.rules else ""), n] for code, n in t["by_rule"].items()],
+                 widths={1: 30})
     return wb.to_bytes()

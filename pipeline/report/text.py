@@ -21,8 +21,9 @@ def summary(result: Any) -> list[str]:
     L = labels(result.lang)
     t = result.totals()
     en = result.lang == "en"
+    files = f" / {t['files']} {L['files_read']}" if t.get("files", t["submissions"]) != t["submissions"] else ""
     head = [
-        f"{L['text_head']}: {t['submissions']} {L['submissions']}, {t['units']} {L['units']}"
+        f"{L['text_head']}: {t['submissions']} {L['submissions']}{files}, {t['units']} {L['units']}"
         f" ({L['parsed']} {t['parsed']}, {L['cache_hits']} {t['cache_hits']})",
         f"  {L['risks']}: {t['risks']}    {L['covered_pct']}: {pct(t['covered_pct'])} ({t['covered']}/{t['decidable']})"
         f"    {L['high_gaps']}: {t['high_gaps']}",
@@ -35,6 +36,8 @@ def summary(result: Any) -> list[str]:
             info = rules.get(code)
             parts.append(f"{code} {info.name if info else ''} ×{n}".replace("  ", " "))
         head.append(f"  {L['gaps_by_rule']}: " + ", ".join(parts))
+    if files:
+        head.append("  " + L["renderings_note"].format(n=t["files"] - t["submissions"]))
     if t["failed"]:
         head.append(f"  {L['doc_failed']}: {t['failed']}" if not en else f"  unreadable: {t['failed']}")
     if result.aborted:
@@ -47,11 +50,12 @@ def summary(result: Any) -> list[str]:
 
 def render(result: Any, cap: int = DEFAULT_CAP) -> str:
     lines = summary(result)
-    rows = result.finding_rows()
+    rows = result.finding_rows(limit=cap)  # only what is printed is read back
+    total = result.finding_count()
     if rows:
         lines.append("")
-    for r in rows[:cap]:
+    for r in rows:
         lines.append(f"{r.file}:{r.line}:{r.column}: {r.rule} {r.severity} {' '.join(r.message.split())}")
-    if len(rows) > cap:
-        lines.append(labels(result.lang)["text_more"].format(n=len(rows) - cap))
+    if total > len(rows):
+        lines.append(labels(result.lang)["text_more"].format(n=total - len(rows)))
     return "\n".join(lines) + "\n"

@@ -3,14 +3,22 @@
 HTML, Markdown, Excel, CSV and the batch summary are views of these objects, so the numbers
 agree across formats. Covered % is ``covered / decidable``: risks we could not read well enough
 (``undecidable``) are left out of the denominator rather than counted as gaps.
+
+Renderings: a unit that hands in one table as ``x.docx``, ``x.pdf`` and ``x.xlsx`` (same stem,
+same folder) made one submission. Figures and the coverage matrix count it once — from the
+.docx/.xlsx rendering when it was read, else the first readable one (:func:`renderings`) —
+while every file is still listed with its status, and a finding that only another rendering
+has (a risk split by a PDF page break, say) is still shown, attributed to that file
+(:func:`own_findings`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from pipeline.model import Document, Finding, Loc
@@ -133,9 +141,14 @@ class DocRow:
     status: str
     errors: list[str]
     risks: int
-    findings: dict[str, int]
+    findings: dict[str, int]  # this file's own findings by severity
     cached: bool = False
     seconds: float | None = None
+    rendering_of: str | None = None  # another rendering of this submission is the one counted (its file)
+
+    @property
+    def counted(self) -> bool:
+        return self.rendering_of is None
 
 
 @dataclass
@@ -152,6 +165,66 @@ class UnitReport:
     tool_version: str = ""
     departments: list[str] = field(default_factory=list)
     rules: dict[str, RuleInfo] = field(default_factory=dict)
+
+
+# -- renderings of one submission ----------------------------------------------------------------
+
+_SOURCE_FORMATS = ("docx", "xlsx")  # the files a unit edits; PDFs are printed from them
+
+
+def _suffix(doc: Document) -> str:
+    return PurePath(doc.source.path).suffix.lower().lstrip(".") or doc.source.format
+
+
+def renderings(docs: Iterable[Document]) -> dict[int, Document | None]:
+    """For each document (by ``id``): None when it is the counted rendering of its submission, else
+    the document that is. Renderings are files with the same stem in the same folder; the counted one
+    is the first readable .docx/.xlsx, else the first readable file, else the first."""
+    groups: dict[tuple[str, str], list[Document]] = {}
+    for d in docs:
+        p = PurePath(d.source.path)
+        groups.setdefault((str(p.parent), p.stem), []).append(d)
+    out: dict[int, Document | None] = {}
+    for members in groups.values():
+        best = min(range(len(members)),
+                   key=lambda k: (members[k].status == "failed", _suffix(members[k]) not in _SOURCE_FORMATS, k))
+        for k, d in enumerate(members):
+            out[id(d)] = None if k == best else members[best]
+    return out
+
+
+def _where_texts(f: Finding) -> list[str]:
+    loc = f.loc
+    if all(v is None for v in (loc.page, loc.table, loc.row, loc.col, loc.block)):
+        return []
+    from pipeline.checks.engine import where
+
+    return [w for w in (where(loc, "zh"), where(loc, "en")) if w]
+
+
+def finding_signature(f: Finding) -> tuple[str, str, str]:
+    """What a finding says, without where it says it: the same gap read from two renderings of one
+    table has the same signature though the page and row numbers differ."""
+    msg = f.message_en or f.message
+    for w in _where_texts(f):
+        msg = msg.replace(w, "")
+    return f.rule, f.severity, " ".join(msg.split())
+
+
+def own_findings(doc: Document, counted: Document | None) -> list[Finding]:
+    """The findings of ``doc`` worth showing: all of them for a counted rendering; for another
+    rendering, those the counted one does not also have (compared as multisets of signatures)."""
+    if counted is None:
+        return list(doc.findings)
+    pool = Counter(finding_signature(f) for f in counted.findings)
+    out = []
+    for f in doc.findings:
+        sig = finding_signature(f)
+        if pool[sig] > 0:
+            pool[sig] -= 1
+        else:
+            out.append(f)
+    return out
 
 
 def finding_row(f: Finding, doc: Document, display: Callable[[str], str], lang: str,
@@ -211,46 +284,54 @@ def figures(risks: list[RiskRow], findings: list[FindingRow], n_measures: int = 
 def build_unit_report(key: str, name: str, docs: list[Document], *, slug: str = "", lang: str = "zh",
                       display: Callable[[str], str] | None = None, graph_svg: str | None = None,
                       meta: dict[str, dict[str, Any]] | None = None,
-                      rules: dict[str, RuleInfo] | None = None) -> UnitReport:
+                      rules: dict[str, RuleInfo] | None = None,
+                      twins: dict[int, Document | None] | None = None) -> UnitReport:
     """The report of one unit. ``display`` maps a source path to what readers see (relative path);
-    ``meta`` adds per-path facts from the batch (``cached``, ``seconds``)."""
+    ``meta`` adds per-path facts from the batch (``cached``, ``seconds``); ``twins`` is
+    :func:`renderings` of the folder the unit sits in (computed from ``docs`` when not given)."""
     show = display or (lambda p: p)
+    twins = twins if twins is not None else renderings(docs)
     risks: list[RiskRow] = []
     findings: list[FindingRow] = []
     doc_rows: list[DocRow] = []
-    n_measures = n_powers = 0
+    n_measures = n_powers = n_counted = 0
     for d in docs:
         path = show(d.source.path)
-        mindex = {m.id: m for m in d.measures}
+        twin = twins.get(id(d))
         rindex = {r.id: r for r in d.risks}
-        rules_of: dict[str, list[str]] = {}
-        for f in d.findings:
-            for ref in f.refs:
-                rules_of.setdefault(ref, []).append(f.rule)
-        for r in d.risks:
-            ms = [mindex[i] for i in r.measures if i in mindex]
-            risks.append(RiskRow(
-                id=r.id, file=path, department=_dept(r), name=r.name, manifestation=r.manifestation or "",
-                level=r.level, level_raw=r.level_raw,
-                measures=[MeasureCell(m.text, m.defense_line, m.generic) for m in ms],
-                responsible=list(r.responsible), state=r.state, rules=sorted(set(rules_of.get(r.id, []))),
-                loc=r.loc,
-            ))
-        n_measures += len(d.measures)
-        n_powers += len(d.powers)
-        frows = [finding_row(f, d, show, lang, rindex) for f in d.findings]
-        findings.extend(frows)
+        if twin is None:
+            n_counted += 1
+            mindex = {m.id: m for m in d.measures}
+            rules_of: dict[str, list[str]] = {}
+            for f in d.findings:
+                for ref in f.refs:
+                    rules_of.setdefault(ref, []).append(f.rule)
+            for r in d.risks:
+                ms = [mindex[i] for i in r.measures if i in mindex]
+                risks.append(RiskRow(
+                    id=r.id, file=path, department=_dept(r), name=r.name, manifestation=r.manifestation or "",
+                    level=r.level, level_raw=r.level_raw,
+                    measures=[MeasureCell(m.text, m.defense_line, m.generic) for m in ms],
+                    responsible=list(r.responsible), state=r.state, rules=sorted(set(rules_of.get(r.id, []))),
+                    loc=r.loc,
+                ))
+            n_measures += len(d.measures)
+            n_powers += len(d.powers)
+        findings.extend(finding_row(f, d, show, lang, rindex) for f in own_findings(d, twin))
         facts = (meta or {}).get(d.source.path, {})
         doc_rows.append(DocRow(
             file=path, kind=d.kind, status=d.status, errors=[e.message for e in d.errors],
             risks=len(d.risks), findings=dict(Counter(f.severity for f in d.findings)),
             cached=bool(facts.get("cached")), seconds=facts.get("seconds"),
+            rendering_of=show(twin.source.path) if twin is not None else None,
         ))
     findings = sort_findings(findings)
     tool_version = next((d.tool_version for d in docs if d.tool_version), "")
     depts = sorted({r.department for r in risks if r.department})
+    figs = figures(risks, findings, n_measures, n_powers)
+    figs.update(files=len(docs), submissions=n_counted)
     return UnitReport(
         key=key, name=name, slug=slug or key, lang=lang, docs=doc_rows, risks=risks, findings=findings,
-        figures=figures(risks, findings, n_measures, n_powers), graph_svg=graph_svg,
+        figures=figs, graph_svg=graph_svg,
         tool_version=tool_version, departments=depts, rules=rules if rules is not None else rule_catalogue(),
     )
