@@ -208,8 +208,11 @@ class UnitOutcome:
 class _Spool:
     """Append-only temporary file of byte segments (finding rows, summary.json fragments)."""
 
-    def __init__(self) -> None:
-        self._f = tempfile.TemporaryFile(prefix="lianfang-spool-")
+    def __init__(self, where: Path | None = None) -> None:
+        # beside the outputs rather than in /tmp (often memory-backed); nameless, so a killed run leaves nothing
+        if where is not None:
+            where.mkdir(parents=True, exist_ok=True)
+        self._f = tempfile.TemporaryFile(prefix=".lianfang-spool-", dir=where)
         self._end = 0
 
     def add(self, data: bytes) -> tuple[int, int] | None:
@@ -698,7 +701,6 @@ class _Folder:
     members: list[int]  # file indices, input order
     waiting: int = 0  # files not back yet
     inputs: dict[int, DocInput] = field(default_factory=dict)
-    submitted: bool = False
     done: bool = False
     units: list[UnitOutcome] = field(default_factory=list)
 
@@ -720,7 +722,7 @@ class _Run:
         self.stores = 0
         self.abort: str | None = None
         self.names = NameAllocator()
-        self.spool = _Spool()
+        self.spool = _Spool(out)
         # folders in the order their first file appears: the order units are listed and named in
         by_dir: dict[Path, _Folder] = {}
         self.folder_of: list[_Folder] = []
@@ -751,7 +753,6 @@ class _Run:
         fo.waiting -= 1
         if fo.waiting == 0 and not self.abort:
             self.queue.appendleft(self.folder_task(fo))  # ahead of parsing: frees its inputs soonest
-            fo.submitted = True
 
     def failed_input(self, i: int, doc: Document, seconds: float = 0.0) -> None:
         from pipeline.cache import encode_entry
@@ -766,8 +767,11 @@ class _Run:
         spec = {"docs": [fo.inputs[i] for i in fo.members if i in fo.inputs], "lang": self.opts.lang,
                 "profile": str(self.opts.profile) if self.opts.profile else None, "check": True,
                 "reports": self.opts.write_reports, "write_to": None if self.opts.scheduler else str(self.out)}
-        label = self.rels[fo.members[0]].rsplit("/", 1)[0] if "/" in self.rels[fo.members[0]] else "."
-        return Task(("folder", fo.index), ("folder", spec), f"{label}/ (check and reports)")
+        return Task(("folder", fo.index), ("folder", spec), f"{self.folder_label(fo)}/ (check and reports)")
+
+    def folder_label(self, fo: _Folder) -> str:
+        first = self.rels[fo.members[0]]
+        return first.rsplit("/", 1)[0] if "/" in first else "."
 
     # -- the run -------------------------------------------------------------------------------------
     def execute(self) -> BatchResult:
@@ -853,7 +857,8 @@ class _Run:
             return
         fo = self.folders[n]
         if not ok:
-            _log.warning("checking %s in a worker failed (%s: %s): checking it here instead", fo.index, code, message)
+            _log.warning("checking %s/ in a worker failed (%s: %s): checking it here instead",
+                         self.folder_label(fo), code, message)
             value = self.folder_here(fo)
         self.finalise(fo, value)
 
@@ -867,7 +872,7 @@ class _Run:
         except Exception:
             if not check:
                 raise
-            _log.exception("checking folder %d failed: writing its documents unchecked", fo.index)
+            _log.exception("checking %s/ failed: writing its documents unchecked", self.folder_label(fo))
             return self.folder_here(fo, check=False)
 
     def finalise(self, fo: _Folder, res: dict[str, Any]) -> None:
@@ -911,7 +916,8 @@ class _Run:
 
     def finish(self) -> BatchResult:
         if self.abort:
-            # what was read is still written (unchecked); no unit reports and no summary for a partial batch
+            # what was read is still written: folders already checked as they were, the rest unchecked;
+            # no summary and no units listed for a partial batch
             for fo in self.folders:
                 if not fo.done and fo.inputs:
                     self.finalise(fo, self.folder_here(fo, check=False))

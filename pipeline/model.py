@@ -24,7 +24,21 @@ CoverageState = Literal["covered", "uncovered", "generic_only", "owner_missing",
 
 
 _new_object = object.__new__
-_set_slot = object.__setattr__
+
+
+def _slot_setter(name: str) -> Any:
+    """The setter of one of BaseModel's instance slots; the descriptor's own ``__set__`` skips
+    the attribute lookup ``object.__setattr__`` makes on every call."""
+    descr = BaseModel.__dict__.get(name)
+    if descr is not None and hasattr(descr, "__set__"):
+        return descr.__set__
+    return lambda obj, value: object.__setattr__(obj, name, value)  # another pydantic layout
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
 
 
 class _Model(BaseModel):
@@ -41,10 +55,10 @@ class _Model(BaseModel):
         models of this module, none of which has private attributes or allows extra fields.
         """
         obj = _new_object(cls)
-        _set_slot(obj, "__dict__", values)
-        _set_slot(obj, "__pydantic_fields_set__", set(values) if fields_set is None else fields_set)
-        _set_slot(obj, "__pydantic_extra__", None)
-        _set_slot(obj, "__pydantic_private__", None)
+        _set_dict(obj, values)
+        _set_fields_set(obj, set(values) if fields_set is None else fields_set)
+        _set_extra(obj, None)
+        _set_private(obj, None)
         return obj
 
     def copy_with(self, changes: dict[str, Any]) -> Any:
@@ -53,11 +67,11 @@ class _Model(BaseModel):
         d = self.__dict__.copy()
         d.update(changes)
         obj = _new_object(type(self))
-        _set_slot(obj, "__dict__", d)
-        _set_slot(obj, "__pydantic_fields_set__", self.__pydantic_fields_set__ | changes.keys())
-        _set_slot(obj, "__pydantic_extra__", None)
+        _set_dict(obj, d)
+        _set_fields_set(obj, self.__pydantic_fields_set__ | changes.keys())
+        _set_extra(obj, None)
         private = self.__pydantic_private__
-        _set_slot(obj, "__pydantic_private__", None if private is None else dict(private))
+        _set_private(obj, None if private is None else dict(private))
         return obj
 
 

@@ -31,7 +31,16 @@ _LETTER_SPACED = re.compile(rf"(?<![{_CJK}])(?:[{_CJK}]{_HSPACE}+){{2,}}[{_CJK}]
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}{_CJK_PUNCT}])[ \u00a0\u3000](?=[{_CJK}{_CJK_PUNCT}])")
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Faster equivalents, for long texts (a .docx is normalised in one piece). Python's regex
+# engine only skips ahead quickly when a pattern starts with what it consumes; patterns that
+# start with a look-behind are tried at every character.
 _ANY_SPACE = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009]")
+# every letter-spaced run holds "space(s), one Chinese character, space": no such place, no run
+_LETTER_SPACED_HINT = re.compile(rf"{_HSPACE}+[{_CJK}]{_HSPACE}")
+# _SPACE_IN_CJK with its look-behind moved after the space it consumes (the same matches)
+_SPACE_IN_CJK_FAST = re.compile(rf"[ \u00a0\u3000](?<=[{_CJK}{_CJK_PUNCT}][ \u00a0\u3000])(?=[{_CJK}{_CJK_PUNCT}])")
+_OTHER_SPACES = "\t\u00a0\u3000\u2002\u2003\u2009"  # _SPACES without the plain space
+_SPACE_RUN = re.compile(" {2,}")
 
 
 @lru_cache(maxsize=4)
@@ -104,12 +113,20 @@ def normalise(text: str, *, fold_traditional: bool = False) -> str:
         if conv is not None:
             s = conv.convert(s)
     if _ANY_SPACE.search(s):  # the three steps below only ever act on spaces
-        s = _LETTER_SPACED.sub(lambda m: re.sub(_HSPACE, "", m.group(0)), s)
-        s = _SPACE_IN_CJK.sub("", s)
-        s = _SPACES.sub(" ", s)
+        if _LETTER_SPACED_HINT.search(s):
+            s = _LETTER_SPACED.sub(lambda m: re.sub(_HSPACE, "", m.group(0)), s)
+        s = _SPACE_IN_CJK_FAST.sub("", s)
+        # _SPACES.sub(" ", s): every other space character becomes a space, then runs shrink to one
+        for ch in _OTHER_SPACES:
+            if ch in s:
+                s = s.replace(ch, " ")
+        if "  " in s:
+            s = _SPACE_RUN.sub(" ", s)
     if "\n" in s:
-        s = "\n".join(line.strip() for line in s.split("\n"))
-        s = _BLANK_LINES.sub("\n\n", s).strip("\n")
+        s = "\n".join([line.strip() for line in s.split("\n")])
+        if "\n\n\n" in s:
+            s = _BLANK_LINES.sub("\n\n", s)
+        s = s.strip("\n")
     return s.strip()
 
 

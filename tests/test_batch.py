@@ -296,10 +296,9 @@ def test_fifo_symlink_and_undecodable_name(tmp_path: Path) -> None:
 
 def _make_samples():
     import importlib.util
+    import sys
 
     from conftest import SAMPLES
-
-    import sys
 
     if "make_samples" not in sys.modules:
         spec = importlib.util.spec_from_file_location("make_samples", SAMPLES / "make_samples.py")

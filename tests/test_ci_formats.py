@@ -123,6 +123,43 @@ def test_json_object(result) -> None:
     assert [s["status"] for s in obj["submissions"]] == ["ok", "failed"]
 
 
+def test_json_streamed_equals_the_object(result) -> None:
+    # the findings are written piece by piece (one file at a time): the text is still the one object
+    from pipeline.report.jsonout import batch_object
+
+    text_out = render_stdout(result, "json")
+    assert json.loads(text_out) == json.loads(json.dumps(batch_object(result)))
+    assert text_out.count("\n  {\"rule\": ") == len(batch_object(result)["findings"])  # one finding a line
+
+
+def test_batch_text_reads_only_what_it_prints(tmp_path, monkeypatch) -> None:
+    # a real batch keeps findings in a spool; the text format reads the first files' rows only
+    from test_batch import make_submission
+
+    from pipeline.batch import BatchOptions, BatchResult, run_batch
+
+    for n in range(6):
+        make_submission(tmp_path / "in" / f"单位{n}" / "表.docx", f"单位{n}", n)
+    res = run_batch([tmp_path / "in"], tmp_path / "o", BatchOptions(jobs=2, timeout=120))
+    read = []
+    real = BatchResult.doc_finding_rows
+
+    def spy(self, d):
+        read.append(d.rel)
+        return real(self, d)
+
+    monkeypatch.setattr(BatchResult, "doc_finding_rows", spy)
+    per_file = res.docs[0].info.findings
+    cap = sum(per_file.values())  # exactly the first file's findings
+    out = text.render(res, cap=cap).splitlines()
+    assert read == [min(d.rel for d in res.docs)]
+    assert out[-1].startswith("其余 ") and str(res.finding_count() - cap) in out[-1]
+    rows = [ln for ln in out if ".docx:" in ln]
+    assert len(rows) == cap and all(ln.startswith(read[0] + ":") for ln in rows)
+    assert rows == [f"{r.file}:{r.line}:{r.column}: {r.rule} {r.severity} {' '.join(r.message.split())}"
+                    for r in res.finding_rows()[:cap]]
+
+
 # -- exit codes ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("severities,fail_on,code", [

@@ -124,7 +124,9 @@ def _normalise_plain(text: str) -> str:
 
 
 NORMALISE_CASES = ["领 导 班 子", "风险 类别", "ＡＢ１２　全角", "a\u200bb\ufeffc", "⼀⼆", "臵换", "x\r\ny\u2028z",
-                   "\t缩进\t", "单位  名称", "一\u3000二", "", "纯文本", "1 2 3", "\n\n\n\n段", "行尾 \n 行首"]
+                   "\t缩进\t", "单位  名称", "一\u3000二", "", "纯文本", "1 2 3", "\n\n\n\n段", "行尾 \n 行首",
+                   "领\t导\u3000班 子", "a\u3000\u3000b", "（一） 指导", "。 风险", "x\u2002\u2003\u2009y", "风 \n险",
+                   "领 导 班 子 成 员 名 单"]
 
 
 @pytest.mark.parametrize("text", NORMALISE_CASES)
