@@ -173,7 +173,9 @@ def summarise_rss(samples: list[Sample], n_docs: int | None = None,
                parent_first_mb=pfirst, parent_last_mb=plast,
                flat=last <= first * (1 + tolerance_frac) + tolerance_mb)
     if n_docs:
-        out["parent_growth_mb_per_1000_docs"] = (max(parent) - pfirst) / n_docs * 1000
+        # growth while the workers run; the end of the run (summary, imports) is reported apart
+        out["parent_growth_mb_per_1000_docs"] = (plast - pfirst) / n_docs * 1000
+        out["parent_end_of_run_max_mb"] = max(parent)
     return out
 
 

@@ -140,15 +140,17 @@ def group_units(docs: Iterable[Document], by: str = "auto") -> dict[str, list[Do
 
 def distinct_submissions(docs: Iterable[Document]) -> list[Document]:
     """One document per submission: of ``x.docx``, ``x.pdf``, ``x.xlsx`` (renderings of one table in
-    one folder) keep the one that yielded most, so counts and graphs do not double."""
-    best: dict[tuple[str, str], Document] = {}
-    for d in docs:
+    one folder) keep one, so counts and graphs do not double. The choice matches the reports
+    (:func:`pipeline.report.view.renderings`): the first readable .docx/.xlsx, else the first
+    readable file, else the first."""
+    best: dict[tuple[str, str], tuple[tuple[bool, bool, int], Document]] = {}
+    for i, d in enumerate(docs):
         p = Path(d.source.path)
         k = (str(p.parent), p.stem)
-        size = len(d.risks) + len(d.powers) + len(d.measures)
-        if k not in best or size > len(best[k].risks) + len(best[k].powers) + len(best[k].measures):
-            best[k] = d
-    return list(best.values())
+        rank = (d.status == "failed", p.suffix.lower().lstrip(".") not in ("docx", "xlsx"), i)
+        if k not in best or rank < best[k][0]:
+            best[k] = (rank, d)
+    return [d for _, d in best.values()]
 
 
 def unit_name(key: str, docs: list[Document]) -> str:
