@@ -391,9 +391,9 @@ def _dispatch() -> tuple[dict[str, tuple[tuple[str, re.Pattern[str], str], ...]]
     every candidate position was most of the cost of splitting measure cells.
     """
     firsts = [_first_chars(rx) for _style, rx, _kind in _PATTERNS]
-    anywhere = tuple(p for p, f in zip(_PATTERNS, firsts) if f is None)
+    anywhere = tuple(p for p, f in zip(_PATTERNS, firsts, strict=True) if f is None)
     chars = set().union(*(f for f in firsts if f is not None))
-    by_char = {ch: tuple(p for p, f in zip(_PATTERNS, firsts) if f is None or ch in f) for ch in chars}
+    by_char = {ch: tuple(p for p, f in zip(_PATTERNS, firsts, strict=True) if f is None or ch in f) for ch in chars}
     return by_char, anywhere
 
 

@@ -15,9 +15,9 @@ import logging
 import os
 import re
 import struct
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Collection
 from typing import BinaryIO, Literal
 
 from pipeline.errors import InputError
