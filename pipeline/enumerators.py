@@ -284,6 +284,22 @@ _PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
 _GROUP_LABEL = re.compile(r"(?:^|(?<=[。；;，,\s]))([^。；;，,\s]{1,12}[：:])\s*$")
 # separators that end an item only because the next item follows (kept: 。)
 _ITEM_TRIM = re.compile(r"[\s；;，,、]+$")
+_ITEM_SEPARATORS = "；;，,、"
+_HSPACES = " \t\u00a0\u3000"
+
+
+def strip_trailing(text: str, chars: str = _ITEM_SEPARATORS) -> str:
+    """``text`` without the run of whitespace and ``chars`` it ends with.
+
+    What ``_ITEM_TRIM.sub("", text)`` gives, without the regex engine, which tries that pattern
+    at every separator of the text (its whitespace class and ``str.isspace`` agree on every
+    code point).
+    """
+    while True:
+        t = text.rstrip().rstrip(chars)
+        if t == text:
+            return t
+        text = t
 _TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]*")
 _SHI_TAIL = re.compile(r"[ \t\u00a0\u3000]*[：:，,]?[ \t\u00a0\u3000]*")
 _LEADING_SPACE = re.compile(r"[ \t\u00a0\u3000]*")
@@ -371,7 +387,7 @@ def _first_of(items: list[tuple[object, object]]) -> set[str]:
     raise _AnyFirst
 
 
-def _first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
+def first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
     """The characters ``rx`` can match first, or None when that cannot be told (try it anywhere)."""
     if rx.flags & re.IGNORECASE:
         return None
@@ -390,7 +406,7 @@ def _dispatch() -> tuple[dict[str, tuple[tuple[str, re.Pattern[str], str], ...]]
     Most characters of a cell start no enumerator at all; trying all thirteen patterns at
     every candidate position was most of the cost of splitting measure cells.
     """
-    firsts = [_first_chars(rx) for _style, rx, _kind in _PATTERNS]
+    firsts = [first_chars(rx) for _style, rx, _kind in _PATTERNS]
     anywhere = tuple(p for p, f in zip(_PATTERNS, firsts, strict=True) if f is None)
     chars = set().union(*(f for f in firsts if f is not None))
     by_char = {ch: tuple(p for p, f in zip(_PATTERNS, firsts, strict=True) if f is None or ch in f) for ch in chars}
@@ -418,7 +434,7 @@ def _match_at(text: str, pos: int) -> Enum | None:
             if nxt in _CN_BLOCKERS_AFTER_SHI:
                 continue
             end = _SHI_TAIL.match(text, end).end()  # type: ignore[union-attr]
-        else:
+        elif end < len(text) and text[end] in _HSPACES:  # most enumerators are followed by text
             end = _TRAILING_SPACE.match(text, end).end()  # type: ignore[union-attr]
         return _enum(style, value, parts, text[pos:m.end()], end)
     return None
@@ -599,7 +615,7 @@ def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
             if m:
                 label = (m.group(1), e.end + m.start(1))
                 body = body[: m.start(1)]
-        items.append((e, _ITEM_TRIM.sub("", body).strip(), pos))
+        items.append((e, strip_trailing(body).strip(), pos))
         if label is not None:
             items.append((None, label[0].strip(), label[1]))
     return items

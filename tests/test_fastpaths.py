@@ -91,7 +91,7 @@ def test_every_first_character_is_bounded() -> None:
     """Each pattern's first characters were worked out (none is tried everywhere by default)."""
     assert E._ANYWHERE == ()
     for style, rx, _kind in E._PATTERNS:
-        first = E._first_chars(rx)
+        first = E.first_chars(rx)
         assert first, style
 
 
@@ -104,6 +104,16 @@ def test_protected_spans_table(text: str) -> None:
 @given(st.text(alphabet="《》〔〕[]【】“”\"x一", max_size=300))
 def test_protected_spans_generated(text: str) -> None:
     assert E._protected_spans(text) == _protected_by_scan(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab；;，,、 \t\n\u3000\u00a0\u2028。", max_size=20))
+def test_trailing_separators_without_regex(text: str) -> None:
+    from pipeline.extract.common import _TRAIL_SEP, _WS, compact, trim_item
+
+    assert E.strip_trailing(text) == E._ITEM_TRIM.sub("", text)
+    assert trim_item(text) == _TRAIL_SEP.sub("", text.strip()).strip()
+    assert compact(text) == _WS.sub("", text)
 
 
 # -- normalisation -----------------------------------------------------------------------------
@@ -285,6 +295,31 @@ def test_header_label_equals_plain(cell: str | None) -> None:
     assert _cell_label(cell, PHRASES) == _cell_label_plain(cell, PHRASES)
 
 
+# -- extraction: phrase look-up and boilerplate measures --------------------------------------------
+
+
+def test_phrase_index_match_equals_scan() -> None:
+    """The bucketed look-up finds what a scan of every phrase, longest first, found."""
+    from pipeline.extract.common import PhraseIndex, key
+    from pipeline.extract.tables import HEADERS
+    from pipeline.lexicon import load_lexicons
+
+    idx = PhraseIndex(load_lexicons().terms(HEADERS))
+
+    def scan(text: str) -> tuple[str, str, bool] | None:
+        k = key(text)
+        if not k:
+            return None
+        if k in idx.exact:
+            return idx.exact[k], k, True
+        return next(((lab, pk, False) for pk, lab, _p in idx.phrases if pk in k), None)
+
+    texts = [p for _k, _lab, p in idx.phrases] + [p + "说明" for _k, _lab, p in idx.phrases[:40]]
+    texts += ["风险点及表现形式", "主要防控措施（制度）", "责任领导/责任人", "序", "", "无关的文字", "岗位（职权）名称"]
+    for t in texts:
+        assert idx.match(t) == scan(t), t
+
+
 # -- extraction: boilerplate measures ------------------------------------------------------------
 
 
@@ -312,6 +347,31 @@ def test_is_generic_equals_plain() -> None:
     texts = [*ml.boilerplate, *ml.filler, "加强教育，提高认识", "严格执行集体决策制度", "", "。", "加强管理。"]
     texts += [a + b for a in ml.boilerplate[:8] for b in ml.filler[:4]]
     assert [ml.is_generic(t) for t in texts] == [plain(t) for t in texts]
+
+
+def test_defense_line_equals_counting_every_match() -> None:
+    from pipeline.extract import resources
+    from pipeline.stages import Context
+
+    ml = resources(Context()).measures
+    rx, line_of = ml._defense_rx()
+
+    def plain(text: str) -> tuple[str | None, str | None]:
+        counts: dict[str, int] = {}
+        first: dict[str, tuple[int, str]] = {}
+        for m in rx.finditer(text):
+            line = line_of[m.group(0)]
+            counts[line] = counts.get(line, 0) + 1
+            first.setdefault(line, (m.start(), m.group(0)))
+        if not counts:
+            return None, None
+        best = min(counts, key=lambda ln: (-counts[ln], first[ln][0]))
+        return best, first[best][1]
+
+    cues = sorted(line_of)
+    texts = ["", "无", *cues, *(a + "，" + b for a in cues[:12] for b in cues[-12:]),
+             *(a + b + c for a, b, c in zip(cues, cues[3:], cues[7:], strict=False))]
+    assert [ml.defense_line(t) for t in texts] == [plain(t) for t in texts]
 
 
 # -- preflight: what it still checks before the parser -------------------------------------------

@@ -55,15 +55,28 @@ def _interpret(raws: list[str], scheme: list[LevelDef]) -> dict[str, str | None]
 
     ours = interpret_in_scheme(raws, scheme)
     try:
-        from pipeline.extract.levels import Levels, interpret_levels, parse_scheme
+        from pipeline.extract.levels import interpret_levels, parse_scheme
         from pipeline.lexicon import load_lexicons
 
-        levels = Levels.from_lexicons(load_lexicons())
+        levels = _levels(load_lexicons())
         theirs = interpret_levels(raws, parse_scheme([d.name for d in scheme], levels), levels=levels)
     except Exception:  # absent or changed: the plan's names alone still apply
         _log.debug("extraction's interpret_levels unavailable; using the plan's names only", exc_info=True)
         return ours
     return {r: ours.get(r) or (theirs.get(r) if isinstance(theirs, dict) else None) for r in raws}
+
+
+_LEVELS: dict[int, tuple[object, object]] = {}
+
+
+def _levels(lex: object) -> object:
+    """The extraction's level scales of ``lex``, built once per lexicon set (not once per unit)."""
+    from pipeline.extract.levels import Levels
+
+    hit = _LEVELS.get(id(lex))
+    if hit is None or hit[0] is not lex:
+        hit = _LEVELS[id(lex)] = (lex, Levels.from_lexicons(lex))  # type: ignore[arg-type]
+    return hit[1]
 
 
 def _plan_names_only(raws: list[str], scheme: list[LevelDef]) -> dict[str, str | None]:

@@ -77,7 +77,7 @@ def run(doc: Document, ctx) -> Document:  # type: ignore[no-untyped-def]
     prose.extract(doc, ctx, res, builder)
     from pipeline.extract import counts, kind, plan
 
-    doc.stated_counts.update(counts.find_counts(doc, res.lex))
+    doc.stated_counts.update(counts.find_counts(doc, res.lex, res.memo))
     doc.plan = plan.extract_plan(doc, res) or doc.plan
     scheme = document_scheme(doc, res)
     apply_levels(doc, res, scheme)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
+
+from pipeline.enumerators import strip_trailing
 
 _log = logging.getLogger(__name__)
 
@@ -25,7 +27,7 @@ _TRAIL_SEP = re.compile(r"[\s；;，,、]+$")
 
 def compact(text: str | None) -> str:
     """``text`` without any whitespace (line breaks included)."""
-    return _WS.sub("", text or "")
+    return "".join(text.split()) if text else ""  # what _WS.sub("", text) gives, without a regex
 
 
 @lru_cache(maxsize=8192)
@@ -44,7 +46,7 @@ def is_cjk(text: str) -> bool:
 
 def trim_item(text: str) -> str:
     """Strip an item and the separators (；，、) that only ended it; 。 stays."""
-    return _TRAIL_SEP.sub("", (text or "").strip()).strip()
+    return strip_trailing((text or "").strip()).strip()  # _TRAIL_SEP.sub("", …) without a regex
 
 
 class PhraseIndex:
@@ -67,6 +69,24 @@ class PhraseIndex:
                 self.phrases.append((k, label, p))
         self.phrases.sort(key=lambda t: -len(t[0]))
         self._rx: dict[int, re.Pattern[str]] = {}
+        # first character → positions in ``phrases`` (ascending): a contained phrase starts at
+        # one of the text's own characters, so only those buckets need testing
+        self._by_first: dict[str, list[int]] = {}
+        for i, (pk, _label, _p) in enumerate(self.phrases):
+            self._by_first.setdefault(pk[0], []).append(i)
+
+    def _first_contained(self, k: str) -> int | None:
+        """The position in ``phrases`` of the first phrase (longest first) that ``k`` contains."""
+        best: int | None = None
+        phrases, buckets = self.phrases, self._by_first
+        for ch in set(k):
+            for i in buckets.get(ch, ()):
+                if best is not None and i >= best:
+                    break
+                if phrases[i][0] in k:
+                    best = i
+                    break
+        return best
 
     def match(self, text: str | None, *, substring: bool = True) -> tuple[str, str, bool] | None:
         k = key(text)
@@ -77,10 +97,11 @@ class PhraseIndex:
             return label, k, True
         if not substring:
             return None
-        for pk, plabel, _p in self.phrases:
-            if pk in k:
-                return plabel, pk, False
-        return None
+        i = self._first_contained(k)
+        if i is None:
+            return None
+        pk, plabel, _p = self.phrases[i]
+        return plabel, pk, False
 
     def ends_with(self, text: str | None) -> tuple[str, str] | None:
         """The label of the longest phrase ``text`` ends with (分管副局长 → 副局长's label)."""
@@ -106,6 +127,41 @@ class PhraseIndex:
 
     def labels(self) -> Iterable[str]:
         return {lab for _k, lab, _p in self.phrases}
+
+
+class Scanner:
+    """``rx.finditer`` that jumps from one possible first character of a match to the next.
+
+    Python's regex engine tries a pattern that starts with a group of alternatives (or with
+    a look-around) at every position of the text; the same matches come out here when the
+    characters a match can start with are known (:func:`pipeline.enumerators.first_chars`),
+    and from ``rx.finditer`` itself otherwise.
+    """
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        from pipeline.enumerators import first_chars
+
+        self.rx = rx
+        first = first_chars(rx)
+        self.first = re.compile("[" + "".join(re.escape(c) for c in sorted(first)) + "]") if first else None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.first is None:
+            yield from self.rx.finditer(text)
+            return
+        search, match = self.first.search, self.rx.match
+        pos = 0
+        while True:
+            hit = search(text, pos)
+            if hit is None:
+                return
+            start = hit.start()
+            m = match(text, start)
+            if m is None:
+                pos = start + 1
+            else:  # a match consumes its first character: never empty
+                yield m
+                pos = m.end()
 
 
 def loc_at(base: Any, **changes: Any) -> Any:

@@ -76,7 +76,11 @@ def scan(text: str, patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[St
 
 def find_counts(doc: Document, lex: Lexicons, cache: dict | None = None) -> dict[str, int]:
     """``stated_counts`` of a document: per key, the first total claimed, else the first claim."""
-    patterns = compile_patterns(lex) if cache is None else cache.setdefault("counts.patterns", compile_patterns(lex))
+    patterns = cache.get("counts.patterns") if cache is not None else None
+    if patterns is None:
+        patterns = compile_patterns(lex)
+        if cache is not None:
+            cache["counts.patterns"] = patterns
     found: dict[str, StatedCount] = {}
     for b in doc.blocks:
         if b.table is not None or not b.text:

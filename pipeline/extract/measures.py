@@ -78,14 +78,15 @@ class MeasureLexicon:
     def defense_line(self, text: str) -> tuple[DefenseLine | None, str | None]:
         """The line whose cues occur most; ties go to the line whose cue comes first."""
         rx, line_of = self._defense_rx()
+        cues = rx.findall(text)  # left to right, so list order is text order
+        if len(cues) <= 1:  # most measures name one cue or none
+            return (line_of[cues[0]], cues[0]) if cues else (None, None)  # type: ignore[return-value]
         counts: dict[str, int] = {}
         first: dict[str, tuple[int, str]] = {}
-        for m in rx.finditer(text):
-            line = line_of[m.group(0)]
+        for k, cue in enumerate(cues):
+            line = line_of[cue]
             counts[line] = counts.get(line, 0) + 1
-            first.setdefault(line, (m.start(), m.group(0)))
-        if not counts:
-            return None, None
+            first.setdefault(line, (k, cue))
         best = min(counts, key=lambda ln: (-counts[ln], first[ln][0]))
         return best, first[best][1]  # type: ignore[return-value]
 

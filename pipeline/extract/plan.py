@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from pipeline.enumerators import chinese_to_int, match_enumerator, split_enumerated
-from pipeline.extract.common import compact
+from pipeline.extract.common import Scanner, compact
 from pipeline.extract.levels import Scheme, find_scheme, interpret_levels, parse_scheme
 from pipeline.model import Annex, Document, LevelDef, Loc, Phase, Plan, Rank
 
@@ -56,10 +56,10 @@ def extract_plan(doc: Document, res: Any) -> Plan | None:
 
 # -- levels ---------------------------------------------------------------------------------
 
-def _level_rx(res: Any, lex: dict[str, Any]) -> re.Pattern[str]:
+def _level_rx(res: Any, lex: dict[str, Any]) -> Scanner:
     rx = res.memo.get("plan.level_rx")
-    if rx is None:
-        rx = res.memo["plan.level_rx"] = _build_level_rx(res, lex)  # once per process
+    if rx is None:  # once per process; scanned over every clause of the document, twice
+        rx = res.memo["plan.level_rx"] = Scanner(_build_level_rx(res, lex))
     return rx
 
 

@@ -31,6 +31,13 @@ from pipeline.model import Block, Document
 from pipeline.normalise import normalise, with_raw
 from pipeline.parse.numbering import W_NS, Numbering
 
+try:  # the children of an element as a list, in one call: iterating one costs twice as much
+    from lxml.etree import _Element as _LxmlElement
+
+    _kids: Any = _LxmlElement.getchildren
+except (ImportError, AttributeError):  # pragma: no cover - an lxml without getchildren()
+    _kids = list
+
 _log = logging.getLogger(__name__)
 
 _W = "{" + W_NS + "}"
@@ -418,15 +425,15 @@ class _Walker:
     # paragraphs -------------------------------------------------------------------------
     def read_para(self, p: Any, *, in_cell: bool = False) -> _Para:
         out = _Para()
-        kids = list(p)  # each child proxied once: lxml makes a new proxy on every access
+        kids = _kids(p)  # each child proxied once: lxml makes a new proxy on every access
         if kids and kids[0].tag == T_PPR:  # the schema puts pPr first
-            for ch in kids[0]:
+            for ch in _kids(kids[0]):
                 tag = ch.tag
                 if tag == T_PSTYLE:
                     out.style_id = ch.get(_VAL)
                 elif tag == T_NUMPR:
                     out.has_own_numpr = True
-                    for sub in ch:
+                    for sub in _kids(ch):
                         if sub.tag == T_NUMID:
                             out.num_id = sub.get(_VAL)
                         elif sub.tag == T_ILVL:
@@ -474,16 +481,16 @@ class _Walker:
         and the page a paragraph starts on are for body paragraphs): one loop, plain runs read
         inline, anything else through the same helpers as :meth:`read_para`.
         """
-        kids = list(p)
+        kids = _kids(p)
         style_id = num_id = ilvl = None
         page_break_before = section_break_after = False
         if kids and kids[0].tag == T_PPR:
-            for ch in kids[0]:
+            for ch in _kids(kids[0]):
                 tag = ch.tag
                 if tag == T_PSTYLE:
                     style_id = ch.get(_VAL)
                 elif tag == T_NUMPR:
-                    for sub in ch:
+                    for sub in _kids(ch):
                         if sub.tag == T_NUMID:
                             num_id = sub.get(_VAL)
                         elif sub.tag == T_ILVL:
@@ -502,7 +509,7 @@ class _Walker:
         for ch in kids:
             tag = ch.tag
             if tag == T_R:
-                for x in ch:
+                for x in _kids(ch):
                     xt = x.tag
                     if xt == T_T:
                         s = x.text
@@ -538,11 +545,11 @@ class _Walker:
             elif tag in _SKIPPED:
                 continue
             elif tag in _WRAPPERS:
-                self._inline(ch, parts, out, bold)
+                self._inline(_kids(ch), parts, out, bold)
             elif tag == T_ALT:
                 branch = _alt_branch(ch)
                 if branch is not None:
-                    self._inline(branch, parts, out, bold)
+                    self._inline(_kids(branch), parts, out, bold)
             elif tag == T_OMATH:
                 for t in ch.iter(T_MT):
                     if t.text:
@@ -550,11 +557,11 @@ class _Walker:
             elif tag == T_RUBY:
                 base = ch.find(T_RUBYBASE)
                 if base is not None:
-                    self._inline(base, parts, out, bold)
+                    self._inline(_kids(base), parts, out, bold)
 
     def _run(self, r: Any, parts: list[str], out: _Para, style_bold: bool | None) -> None:
         bold = style_bold
-        for ch in r:
+        for ch in _kids(r):
             tag = ch.tag
             if tag == T_T:
                 s = ch.text
@@ -569,7 +576,7 @@ class _Walker:
                     self._break_pending = False
             elif tag == T_RPR:
                 if style_bold is not None:
-                    for prop in ch:
+                    for prop in _kids(ch):
                         if prop.tag == T_B:
                             bold = _on(prop)
                             break
@@ -631,7 +638,7 @@ class _Walker:
     def table(self, tbl: Any, nested_in: int | None) -> _T:
         t = _T(index=self.table_count, nested_in=nested_in, page=self.page)
         self.table_count += 1
-        for g in tbl:
+        for g in _kids(tbl):
             if g.tag == T_TBLGRID:
                 t.n_cols = sum(1 for c in g if c.tag == T_GRIDCOL)
                 break
@@ -640,10 +647,10 @@ class _Walker:
         for tr in _rows(tbl):
             r += 1
             col = 0
-            row_kids = list(tr)  # each child proxied once
+            row_kids = _kids(tr)  # each child proxied once
             for lead in row_kids[:2]:  # w:trPr, after an optional w:tblPrEx
                 if lead.tag == T_TRPR:
-                    for prop in lead:
+                    for prop in _kids(lead):
                         if prop.tag == T_GRIDBEFORE:
                             col = max(0, _int_val(prop) or 0)
                     break
@@ -651,9 +658,9 @@ class _Walker:
             still_open: dict[int, _C] = {}  # merges this row continues or starts
             for tc in _cells(row_kids):
                 span, vmerge, hmerge = 1, None, None
-                kids = list(tc)
+                kids = _kids(tc)
                 if kids and kids[0].tag == T_TCPR:
-                    for prop in kids[0]:
+                    for prop in _kids(kids[0]):
                         tag = prop.tag
                         if tag == T_GRIDSPAN:
                             span = max(1, min(_int_val(prop) or 1, 1000))
@@ -710,19 +717,19 @@ class _Walker:
                 if text.strip():
                     lines.append(text)
                 for box in boxes or ():  # a text box in a cell: its text belongs to the cell
-                    self._content(box, lines, nested, table_index)
+                    self._content(_kids(box), lines, nested, table_index)
             elif tag == T_TBL:
                 nested.append(self.table(ch, table_index))
             elif tag in _BLOCK_WRAPPERS:
-                self._content(ch, lines, nested, table_index)
+                self._content(_kids(ch), lines, nested, table_index)
             elif tag == T_ALT:
                 branch = _alt_branch(ch)
                 if branch is not None:
-                    self._content(branch, lines, nested, table_index)
+                    self._content(_kids(branch), lines, nested, table_index)
 
     # body -------------------------------------------------------------------------------
     def body(self, el: Any) -> None:
-        for ch in el:
+        for ch in _kids(el):
             tag = ch.tag
             if tag == T_P:
                 para = self.read_para(ch)
@@ -978,7 +985,7 @@ def _sym(el: Any) -> str:
 
 def _rows(tbl: Any) -> list[Any]:
     out: list[Any] = []
-    for ch in tbl:
+    for ch in _kids(tbl):
         if ch.tag == T_TR:
             out.append(ch)
         elif ch.tag in (T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO):
@@ -986,14 +993,14 @@ def _rows(tbl: Any) -> list[Any]:
     return out
 
 
-def _cells(children: Any) -> list[Any]:
-    """The w:tc of a row (an element or a list of its children), through content wrappers."""
+def _cells(children: list[Any]) -> list[Any]:
+    """The w:tc of a row (the list of its children), through content wrappers."""
     out: list[Any] = []
     for ch in children:
         if ch.tag == T_TC:
             out.append(ch)
         elif ch.tag in (T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO):
-            out.extend(_cells(ch))
+            out.extend(_cells(_kids(ch)))
     return out
 
 
