@@ -54,20 +54,26 @@ def failed_document(err: InputError) -> Document:
     return doc
 
 
-def output_name(path: Path, roots: list[Path]) -> Path:
+def output_name(path: Path, roots: Iterable[Path], *, resolved: bool = False) -> Path:
     """Where a submission's JSON goes under the output folder: its path below the input root + .json.
 
     ``06_x.docx`` → ``06_x.docx.json``; files found in folders keep their sub-folders so that
-    same-named files in different folders do not overwrite each other.
+    same-named files in different folders do not overwrite each other. ``resolved``: ``roots`` are
+    :func:`folder_roots` already (a batch resolves them once, not once per file).
     """
-    for r in roots:
-        if r.is_dir():
-            try:
-                rel = path.resolve().relative_to(r.resolve())
-                return rel.with_name(rel.name + ".json")
-            except ValueError:
-                continue
+    real = path.resolve()
+    for r in roots if resolved else folder_roots(roots):
+        try:
+            rel = real.relative_to(r)
+            return rel.with_name(rel.name + ".json")
+        except ValueError:  # not below this root, or the root itself (a symlink to it)
+            continue
     return Path(path.name + ".json")
+
+
+def folder_roots(roots: Iterable[Path]) -> list[Path]:
+    """The roots that are folders, resolved (what :func:`output_name` places files below)."""
+    return [r.resolve() for r in roots if r.is_dir()]
 
 
 def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Context | None = None,
@@ -91,7 +97,8 @@ def extract(paths: Iterable[str | Path], out: str | Path | None = None, ctx: Con
 
         check_documents(docs, profile, lang)
     if out is not None:
+        dirs = folder_roots(roots)
         for f, doc in zip(files, docs, strict=True):
-            target = Path(out) / output_name(f, roots)
+            target = Path(out) / output_name(f, dirs, resolved=True)
             atomic_write_text(target, doc.contract_json())
     return docs

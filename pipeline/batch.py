@@ -56,6 +56,13 @@ _PRELOAD = ("pipeline.batch", "pipeline.api", "pipeline.parse.docx", "pipeline.p
             "pipeline.report.xlsx", "jinja2", "openpyxl")
 # with no document to parse and at most this many files, checks run here: starting workers costs more
 _INLINE_MAX_FILES = 64
+# A folder with at most this many files to read, of fast formats and this many bytes in all, is read
+# and checked by one task: handing each document to the check task through a file (JSON out,
+# validated back in) cost as much as reading it. Bigger folders keep one task per file, so that
+# they spread over the workers and a slow file's time limit is its own.
+_FUSE_MAX_FILES = 16
+_FUSE_MAX_BYTES = 8 * 1024 * 1024
+_FUSE_SUFFIXES = frozenset({".docx", ".xlsx", ".txt", ".md", ".csv"})
 
 ProgressFn = Callable[[int, int, str, str, bool], None]  # done, total, path, status, cached
 # phase ("read" documents, "report": folders checked and written, "summary"), done, total
@@ -466,14 +473,34 @@ class DocInput:
     """Where a folder task finds one document, and what the batch knows of it."""
 
     i: int
-    kind: str  # "file": an entry on disk | "bytes": the entry itself
-    data: str | bytes
+    kind: str  # "file": an entry on disk | "bytes": the entry itself | "read": the file, read by the folder task
+    data: str | bytes  # kind "read": where to store the cache entry ("" for none)
     rel: str
     json_rel: str
     expected_path: str | None = None  # re-point a cached document at the file as found now
     file: str | None = None  # the file itself: parsed again if the entry turns out damaged
     cached: bool = False
     seconds: float = 0.0
+
+
+def _read_input(item: DocInput) -> tuple[Document, dict[str, Any]]:
+    """A file read by its folder's task (kind ``read``): the document, in memory, and what a parse
+    task would have reported of it (header, stored in the cache, seconds)."""
+    from pipeline.cache import cacheable, write_entry
+
+    t = time.monotonic()
+    doc = _process(str(item.file))
+    meta = {"path": _json_safe(doc.source.path), "status": doc.status,
+            "error": _json_safe(doc.errors[0].message) if doc.errors else None}
+    stored = False
+    safe = meta["path"] == doc.source.path
+    if (item.data and cacheable(doc)) or not safe:
+        data = _doc_json(doc)
+        if item.data and cacheable(doc):
+            stored = write_entry(str(item.data), data, meta, 3)
+        if not safe:  # a file name that is not UTF-8: the round trip makes every string writable
+            doc = Document.model_validate_json(data)
+    return doc, {**meta, "stored": stored, "seconds": time.monotonic() - t}
 
 
 def _load_input(item: DocInput) -> tuple[Document, bool]:
@@ -505,7 +532,16 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
 
     items: list[DocInput] = spec["docs"]
     lang = spec.get("lang", "zh")
-    loaded = [_load_input(it) for it in items]
+    loaded: list[tuple[Document, bool]] = []
+    read: dict[int, dict[str, Any]] = {}
+    for k, it in enumerate(items):
+        if it.kind == "read":
+            doc, read[k] = _read_input(it)
+            loaded.append((doc, False))
+            items[k] = DocInput(it.i, it.kind, it.data, it.rel, it.json_rel, it.expected_path, it.file, it.cached,
+                                read[k]["seconds"])
+        else:
+            loaded.append(_load_input(it))
     docs = [d for d, _ in loaded]
     groups = make_units(docs)
     if spec.get("check", True):
@@ -528,7 +564,7 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
             contract = None
         out_docs.append({"i": it.i, "path": d.source.path, "info": DocInfo.of(d, twins.get(id(d)), show),
                          "json": contract, "rows": _rows_blob(d, show, lang), "frag": _frag_blob(d, it.rel),
-                         "reparsed": again})
+                         "reparsed": again, "read": read.get(len(out_docs))})
     index = {id(d): it.i for d, it in zip(docs, items, strict=True)}
     meta = {d.source.path: {"cached": it.cached, "seconds": it.seconds} for d, it in zip(docs, items, strict=True)}
     out_units = []
@@ -601,17 +637,17 @@ def work(kind: str, *args: Any) -> Any:
 
 # -- the parent's side -------------------------------------------------------------------------------
 
-def display_path(f: Path, roots: list[Path]) -> str:
+def display_path(f: Path, roots: list[Path], *, resolved: bool = False, cwd: Path | None = None) -> str:
     """Relative to the working folder when the file is below it (CI annotations need that), else to
-    its input root, else the name."""
+    its input root, else the name. ``resolved``: ``roots`` are ``api.folder_roots`` already."""
     from pipeline.api import output_name
     from pipeline.preflight import text_path
 
     try:
-        return text_path(f.absolute().relative_to(Path.cwd()).as_posix())
+        return text_path(f.absolute().relative_to(cwd or Path.cwd()).as_posix())
     except ValueError:
         pass
-    rel = output_name(f, roots).as_posix()
+    rel = output_name(f, roots, resolved=resolved).as_posix()
     return text_path(rel[: -len(".json")])
 
 
@@ -674,12 +710,13 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
 def _json_names(files: list[Path], roots: list[Path]) -> list[str]:
     """Each submission's JSON path below ``<out>/submissions``, in input order; same-named files
     given one by one from different folders get ``-2``, ``-3`` … rather than overwrite each other."""
-    from pipeline.api import output_name
+    from pipeline.api import folder_roots, output_name
 
     used: set[str] = set()
     out = []
+    dirs = folder_roots(roots)
     for f in files:
-        name = output_name(f, roots).as_posix()
+        name = output_name(f, dirs, resolved=True).as_posix()
         if name in used:
             stem, n = name[: -len(".json")], 2
             while f"{stem}-{n}.json" in used:
@@ -693,6 +730,11 @@ def _json_names(files: list[Path], roots: list[Path]) -> list[str]:
 def _doc_task_args(path: Path, cache_entry: Path | None, spool_entry: Path) -> tuple[Any, ...]:
     """The task that parses one file (one place, so that tests can forbid parsing)."""
     return ("parse", str(path), str(cache_entry) if cache_entry else None, str(spool_entry))
+
+
+def _read_item(i: int, path: Path, cache_entry: Path | None, rel: str, json_rel: str) -> DocInput:
+    """A file its folder's task reads itself (one place, so that tests can forbid parsing)."""
+    return DocInput(i, "read", str(cache_entry) if cache_entry else "", rel, json_rel, file=str(path))
 
 
 @dataclass
@@ -710,13 +752,15 @@ class _Run:
 
     def __init__(self, files: list[Path], n_found: int, refused: list[Any], roots: list[Path], out: Path,
                  opts: BatchOptions, profile: Any, cache: Cache, spool_dir: Path) -> None:
+        from pipeline.api import folder_roots
         from pipeline.report.safe import NameAllocator
 
         self.files, self.n_found, self.refused, self.roots = files, n_found, refused, roots
         self.out, self.opts, self.profile, self.cache, self.spool_dir = out, opts, profile, cache, spool_dir
         self.total = len(files)
         self.json_rels = _json_names(files, roots)
-        self.rels = [display_path(f, roots) for f in files]
+        dirs, cwd = folder_roots(roots), Path.cwd()
+        self.rels = [display_path(f, dirs, resolved=True, cwd=cwd) for f in files]
         self.outcomes: dict[int, DocOutcome] = {}
         self.parsed = 0
         self.stores = 0
@@ -740,6 +784,15 @@ class _Run:
     # -- documents ---------------------------------------------------------------------------------
     def doc_back(self, i: int, item: DocInput, status: str, error: str | None) -> None:
         """A file is read (or refused): record it, tell the progress bar, queue its folder when complete."""
+        self.record(i, item, status, error)
+        fo = self.folder_of[i]
+        fo.inputs[i] = item
+        fo.waiting -= 1
+        if fo.waiting == 0 and not self.abort:
+            self.queue.appendleft(self.folder_task(fo))  # ahead of parsing: frees its inputs soonest
+
+    def record(self, i: int, item: DocInput, status: str, error: str | None) -> None:
+        """A file's outcome, and the progress bar told."""
         from pipeline.preflight import text_path
 
         self.outcomes[i] = DocOutcome(path=text_path(self.files[i]), rel=self.rels[i], json_rel=self.json_rels[i],
@@ -748,11 +801,6 @@ class _Run:
             self.opts.progress(len(self.outcomes), self.total, text_path(self.files[i]), status, item.cached)
         if self.opts.fail_fast and status == "failed" and self.abort is None:
             self.abort = error or f"{text_path(self.files[i])}: could not be read"
-        fo = self.folder_of[i]
-        fo.inputs[i] = item
-        fo.waiting -= 1
-        if fo.waiting == 0 and not self.abort:
-            self.queue.appendleft(self.folder_task(fo))  # ahead of parsing: frees its inputs soonest
 
     def failed_input(self, i: int, doc: Document, seconds: float = 0.0) -> None:
         from pipeline.cache import encode_entry
@@ -777,7 +825,6 @@ class _Run:
     def execute(self) -> BatchResult:
         from pipeline.ids import file_sha256
         from pipeline.preflight import text_path
-        from pipeline.workers import Task
 
         cache = self.cache
         lex_fp = _lexicon_fingerprint()
@@ -810,11 +857,18 @@ class _Run:
                 todo.append((i, cache.entry_path(key) if cache.enabled else None))
         # parse in folder order, so that folders complete one after another and leave memory
         todo.sort(key=lambda t: (self.folder_of[t[0]].index, t[0]))
+        fused = self.fusable(todo)
         for i, entry in todo:
             if self.abort:
                 break
-            self.queue.append(Task(("doc", i), _doc_task_args(self.files[i], entry, self.spool_dir / f"{i}.json.z"),
-                                   text_path(self.files[i])))
+            fo = self.folder_of[i]
+            if fo.index in fused:  # read by the folder's own task, queued with its last file
+                fo.inputs[i] = _read_item(i, self.files[i], entry, self.rels[i], self.json_rels[i])
+                fo.waiting -= 1
+                if fo.waiting == 0:
+                    self.queue.append(self.folder_task(fo))
+                continue
+            self.queue.append(self.parse_task(i, entry))
         if not self.abort:
             self.phase("report", 0)
             runner = self.runner(bool(todo))
@@ -826,6 +880,33 @@ class _Run:
             finally:
                 runner.close()
         return self.finish()
+
+    def parse_task(self, i: int, entry: Path | None) -> Any:
+        from pipeline.preflight import text_path
+        from pipeline.workers import Task
+
+        return Task(("doc", i), _doc_task_args(self.files[i], entry, self.spool_dir / f"{i}.json.z"),
+                    text_path(self.files[i]))
+
+    def fusable(self, todo: list[tuple[int, Path | None]]) -> set[int]:
+        """Folders whose files to read go with their check task (see ``_FUSE_MAX_FILES``): none on a
+        Dask cluster, whose workers do not see our files."""
+        if self.opts.scheduler:
+            return set()
+        count: Counter[int] = Counter()
+        size: Counter[int] = Counter()
+        slow: set[int] = set()
+        for i, _ in todo:
+            f, k = self.files[i], self.folder_of[i].index
+            count[k] += 1
+            try:
+                size[k] += f.stat().st_size
+            except OSError:
+                slow.add(k)  # reported by its own task
+            if f.suffix.lower() not in _FUSE_SUFFIXES:
+                slow.add(k)
+        return {k for k, n in count.items()
+                if n <= _FUSE_MAX_FILES and size[k] <= _FUSE_MAX_BYTES and k not in slow}
 
     def runner(self, parsing: bool) -> Any:
         if self.opts.scheduler:
@@ -856,10 +937,28 @@ class _Run:
             self.doc_back(n, item, str(meta.get("status", "ok")), meta.get("error"))
             return
         fo = self.folders[n]
+        reads = [i for i, it in fo.inputs.items() if it.kind == "read"]
+        if not ok and reads:
+            # a file it read may be what failed: read each in a task of its own, then check the folder
+            _log.info("reading and checking %s/ in one task failed (%s): one task per file instead",
+                      self.folder_label(fo), code)
+            for i in reads:
+                entry = fo.inputs.pop(i).data
+                fo.waiting += 1
+                self.queue.appendleft(self.parse_task(i, Path(str(entry)) if entry else None))
+            return
         if not ok:
             _log.warning("checking %s/ in a worker failed (%s: %s): checking it here instead",
                          self.folder_label(fo), code, message)
             value = self.folder_here(fo)
+        for rec in value["docs"]:
+            r = rec.get("read")
+            if r is not None:  # read by this task: counted now, as a parse task's result would be
+                self.parsed += 1
+                self.stores += bool(r["stored"])
+                it = fo.inputs[rec["i"]]
+                self.record(rec["i"], DocInput(it.i, it.kind, it.data, it.rel, it.json_rel, r.get("path"),
+                                               it.file, False, r["seconds"]), str(r["status"]), r.get("error"))
         self.finalise(fo, value)
 
     def folder_here(self, fo: _Folder, check: bool = True) -> dict[str, Any]:
@@ -919,6 +1018,8 @@ class _Run:
             # what was read is still written: folders already checked as they were, the rest unchecked;
             # no summary and no units listed for a partial batch
             for fo in self.folders:
+                for i in [i for i, it in fo.inputs.items() if it.kind == "read"]:
+                    del fo.inputs[i]  # never read: files are only ever read in a worker
                 if not fo.done and fo.inputs:
                     self.finalise(fo, self.folder_here(fo, check=False))
         units = [u for fo in self.folders for u in fo.units]

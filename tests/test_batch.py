@@ -85,6 +85,7 @@ def _forbid_parsing(monkeypatch) -> None:
         raise AssertionError("a document was parsed although the cache had it")
 
     monkeypatch.setattr(batch, "_doc_task_args", boom)  # every parse task is made here
+    monkeypatch.setattr(batch, "_read_item", boom)  # and every file a folder's task reads itself
 
 
 # -- the issue's bar: 500 submissions, one corrupt and one encrypted, then a cached re-run ----------------
@@ -422,3 +423,54 @@ def test_settle_names_swaps_files(tmp_path: Path) -> None:
         for rel in u.files.values():
             assert (tmp_path / rel).read_text(encoding="utf-8") == u.key
     assert sorted(p.name for p in (tmp_path / "units").iterdir()) == ["x-2.html", "x-2.md", "x.html", "x.md"]
+
+
+# -- small folders are read and checked in one task; a failure there falls back to one task per file ------------
+
+def _inline(monkeypatch) -> None:
+    """Run every task in this process, so that a monkeypatched reader is the one used."""
+    monkeypatch.setattr(batch._Run, "runner", lambda self, parsing: batch._InlineRunner(self.queue))
+
+
+def test_small_folder_read_by_its_check_task(small_tree: Path, tmp_path: Path, monkeypatch) -> None:
+    _inline(monkeypatch)
+    tasks: list[str] = []
+    real = batch.work
+
+    def counting(kind: str, *args):
+        tasks.append(kind)
+        return real(kind, *args)
+
+    monkeypatch.setattr(batch, "work", counting)
+    res = run_batch([small_tree], tmp_path / "o", opts())
+    assert tasks == ["folder", "folder"]  # two folders of two files: no parse task at all
+    assert res.parsed == 4 and res.cache_hits == 0
+    assert [d.doc.risks[1].state for d in res.docs] == ["uncovered"] * 4
+    again = run_batch([small_tree], tmp_path / "o", opts())  # the entries the folder tasks stored serve
+    assert again.parsed == 0 and again.cache_hits == 4
+
+
+def test_failed_combined_task_falls_back_to_one_task_per_file(small_tree: Path, tmp_path: Path, monkeypatch) -> None:
+    _inline(monkeypatch)
+    real = batch._process
+    bad = sorted(small_tree.rglob("*.docx"))[1]
+
+    def process(path: str):
+        if Path(path) == bad:
+            raise RuntimeError("this file takes its reader down")
+        return real(path)
+
+    monkeypatch.setattr(batch, "_process", process)
+    tasks: list[str] = []
+    real_work = batch.work
+    monkeypatch.setattr(batch, "work", lambda kind, *a: (tasks.append(kind), real_work(kind, *a))[1])
+    res = run_batch([small_tree], tmp_path / "o", opts(use_cache=False))
+    # the first folder's combined task failed: its two files were read one task each, then it was checked
+    assert tasks == ["folder", "parse", "parse", "folder", "folder"]
+    by_name = {Path(d.path).name: d for d in res.docs}
+    assert by_name[bad.name].doc.status == "failed"
+    assert by_name[bad.name].doc.errors[0].code == "worker_error"
+    assert "takes its reader down" in by_name[bad.name].doc.errors[0].message
+    others = [d for n, d in by_name.items() if n != bad.name]
+    assert len(others) == 3 and all(d.doc.risks[1].state == "uncovered" for d in others)
+    assert len(res.units) == 2 and res.parsed == 4
