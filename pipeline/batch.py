@@ -34,7 +34,7 @@ import os
 import tempfile
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from pipeline.model import Document, ErrorItem, Finding
 _log = logging.getLogger(__name__)
 
 SEVERITIES = ("error", "warning", "info")
+UNIT_FORMATS = ("html", "md", "xlsx", "csv", "svg")  # per-unit report files (csv: findings and risks)
 FAIL_ON = ("error", "warning", "info", "never")
 
 # modules the fork server imports once so that each worker starts warm (missing ones are skipped)
@@ -84,6 +85,8 @@ class BatchOptions:
     scheduler: str | None = None  # tcp://host:port of a Dask scheduler
     connect_timeout: float = 20.0  # seconds to reach the scheduler
     write_reports: bool = True
+    # which per-unit report files to write (UNIT_FORMATS); None: all of them
+    unit_formats: frozenset[str] | None = None
     progress: ProgressFn | None = None
     phase: PhaseFn | None = None
     # pipeline.preflight.Limits for reading files (size, pages, archives …): applied to the walk here and
@@ -580,7 +583,7 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
     out_units = []
     for u in groups:
         figures, outputs = _unit_outputs(u.key, u.name, u.docs, lang=lang, show=show, meta=meta, twins=twins,
-                                         render=spec.get("reports", True))
+                                         render=spec.get("reports", True), formats=spec.get("formats"))
         out_units.append({"key": _json_safe(u.key), "name": _json_safe(u.name),
                           "members": [index[id(d)] for d in u.docs], "figures": figures, "outputs": outputs})
     return {"docs": out_docs, "units": out_units}
@@ -624,16 +627,19 @@ def _rules() -> dict[str, Any]:
 
 def _unit_outputs(key: str, name: str, docs: list[Document], *, lang: str, show: Callable[[str], str],
                   meta: dict[str, dict[str, Any]] | None, twins: dict[int, Document | None] | None,
-                  render: bool = True) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
-    """A unit's headline figures and, with ``render``, its report files as {format: (suffix, bytes)}."""
+                  render: bool = True, formats: Collection[str] | None = None,
+                  ) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    """A unit's headline figures and, with ``render``, its report files as {format: (suffix, bytes)}
+    (``formats``: which of UNIT_FORMATS; None: all)."""
     from pipeline.report.view import build_unit_report
 
-    svg = _graph_svg(docs, name) if render else None
+    picture = render and (formats is None or "html" in formats or "svg" in formats)
+    svg = _graph_svg(docs, name) if picture else None
     report = build_unit_report(key, name, docs, lang=lang, display=show, graph_svg=svg, meta=meta,
                                rules=_rules(), twins=twins)
     if not render:
         return report.figures, {}
-    return report.figures, _render(report)
+    return report.figures, _render(report, formats)
 
 
 _WARM = False
@@ -836,7 +842,8 @@ class _Run:
 
         spec = {"docs": [fo.inputs[i] for i in fo.members if i in fo.inputs], "lang": self.opts.lang,
                 "profile": str(self.opts.profile) if self.opts.profile else None, "check": True,
-                "reports": self.opts.write_reports, "write_to": None if self.opts.scheduler else str(self.out)}
+                "reports": self.opts.write_reports, "write_to": None if self.opts.scheduler else str(self.out),
+                "formats": sorted(self.opts.unit_formats) if self.opts.unit_formats is not None else None}
         return Task(("folder", fo.index), ("folder", spec), f"{self.folder_label(fo)}/ (check and reports)")
 
     def folder_label(self, fo: _Folder) -> str:
@@ -1328,19 +1335,25 @@ def result_from_documents(docs: list[Document], out: str | Path, *, lang: str = 
     return result
 
 
-def _render(report: Any) -> dict[str, tuple[str, bytes]]:
+def _render(report: Any, formats: Collection[str] | None = None) -> dict[str, tuple[str, bytes]]:
+    """A unit's report files, {format: (suffix, bytes)}, for ``formats`` of UNIT_FORMATS (None: all)."""
     from pipeline.report import csv as rcsv
     from pipeline.report import html, markdown, xlsx
 
-    frows, rrows = xlsx.finding_rows(report), xlsx.risk_rows(report)
-    outputs = {
-        "html": (".html", html.render_unit(report).encode("utf-8")),
-        "md": (".md", markdown.render_unit(report).encode("utf-8")),
-        "xlsx": (".xlsx", xlsx.render_unit(report, findings=frows, risks=rrows)),
-        "csv": (".findings.csv", rcsv.render_findings(report, frows)),
-        "risks_csv": (".risks.csv", rcsv.render_risks(report, rrows)),
-    }
-    if report.graph_svg:
+    want = set(UNIT_FORMATS if formats is None else formats)
+    outputs: dict[str, tuple[str, bytes]] = {}
+    if "html" in want:
+        outputs["html"] = (".html", html.render_unit(report).encode("utf-8"))
+    if "md" in want:
+        outputs["md"] = (".md", markdown.render_unit(report).encode("utf-8"))
+    if want & {"xlsx", "csv"}:
+        frows, rrows = xlsx.finding_rows(report), xlsx.risk_rows(report)
+        if "xlsx" in want:
+            outputs["xlsx"] = (".xlsx", xlsx.render_unit(report, findings=frows, risks=rrows))
+        if "csv" in want:
+            outputs["csv"] = (".findings.csv", rcsv.render_findings(report, frows))
+            outputs["risks_csv"] = (".risks.csv", rcsv.render_risks(report, rrows))
+    if report.graph_svg and "svg" in want:
         outputs["svg"] = (".svg", report.graph_svg.encode("utf-8"))
     return outputs
 

@@ -474,3 +474,36 @@ def test_failed_combined_task_falls_back_to_one_task_per_file(small_tree: Path, 
     others = [d for n, d in by_name.items() if n != bad.name]
     assert len(others) == 3 and all(d.doc.risks[1].state == "uncovered" for d in others)
     assert len(res.units) == 2 and res.parsed == 4
+
+
+# -- --unit-reports: which per-unit files are written ------------------------------------------------------
+
+@pytest.mark.parametrize("value,suffixes", [
+    ("all", {".html", ".md", ".xlsx", ".findings.csv", ".risks.csv", ".svg"}),
+    ("html,csv", {".html", ".findings.csv", ".risks.csv"}),
+    ("XLSX", {".xlsx"}),
+    ("none", set()),
+])
+def test_unit_reports_option(small_tree: Path, tmp_path: Path, value: str, suffixes: set[str]) -> None:
+    out = tmp_path / "o"
+    r = run_cli(str(small_tree), "--out", str(out), "--format", "json", "--unit-reports", value)
+    assert r.exit_code in (0, 1), r.output
+    written = {p.name.split(".", 1)[1] for p in (out / "units").glob("*")} if (out / "units").is_dir() else set()
+    assert {"." + s for s in written} == suffixes
+    assert (out / "index.html").is_file() and (out / "summary.xlsx").is_file()  # the batch summary always
+    units = json.loads((out / "summary.json").read_text(encoding="utf-8"))["units"]
+    assert all(set(u["reports"]) <= {"html", "md", "xlsx", "csv", "risks_csv", "svg"} for u in units)
+    assert len(list((out / "submissions").rglob("*.json"))) == 4
+
+
+@pytest.mark.parametrize("value", ["pdf", "html,docx", ","])
+def test_unit_reports_unknown_format_is_a_usage_error(small_tree: Path, tmp_path: Path, value: str) -> None:
+    r = CliRunner().invoke(check, [str(small_tree), "--out", str(tmp_path / "o"), "--unit-reports", value, "-q"])
+    assert r.exit_code == 2 and "--unit-reports" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_unit_formats_agree() -> None:
+    from pipeline.commands import check as cmd
+
+    assert cmd._UNIT_FORMATS == batch.UNIT_FORMATS

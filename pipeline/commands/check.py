@@ -58,6 +58,23 @@ def _progress(quiet: bool) -> tuple[Any, Any, Any]:
     return bar, update, phase
 
 
+_UNIT_FORMATS = ("html", "md", "xlsx", "csv", "svg")  # pipeline.batch.UNIT_FORMATS, without importing it
+
+
+def _unit_formats(value: str) -> frozenset[str] | None:
+    """``--unit-reports``: None for all, else the formats named (a usage error names the unknown ones)."""
+    names = {v.strip().lower() for v in value.split(",") if v.strip()}
+    if names == {"all"}:
+        return None
+    if names == {"none"}:
+        return frozenset()
+    unknown = sorted(names - set(_UNIT_FORMATS))
+    if unknown or not names:
+        raise click.BadParameter(f"{', '.join(unknown) or '(empty)'}: expected all, none, or a comma list of "
+                                 + ",".join(_UNIT_FORMATS))
+    return frozenset(names)
+
+
 @click.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out", type=click.Path(file_okay=False), default="lianfang-out", show_default=True,
@@ -89,11 +106,14 @@ def _progress(quiet: bool) -> tuple[Any, Any, Any]:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first unreadable document (exit 2).")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="Run the per-document work on this Dask scheduler (pip install 'lianfang[distributed]').")
+@click.option("--unit-reports", "unit_reports", default="all", show_default=True, metavar="LIST",
+              callback=lambda ctx, param, value: _unit_formats(value),
+              help="Per-unit report files to write: all, none, or a comma list of html,md,xlsx,csv,svg.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_on: str, lang: str,
           profile: str | None, jobs: int, timeout: float | None, max_memory: int | None, max_file_mb: float | None,
           max_pages: int | None, cache_dir: str | None, no_cache: bool, fail_fast: bool, scheduler: str | None,
-          quiet: bool) -> None:
+          unit_reports: frozenset[str] | None, quiet: bool) -> None:
     """Check submissions in PATHS (files and folders, recursive) and write the reviewer reports.
 
     \b
@@ -117,7 +137,7 @@ def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_o
     bar, update, phase = _progress(quiet)
     opts = BatchOptions(jobs=jobs, timeout=limits.timeout_s, max_memory_mb=limits.max_memory_mb, cache_dir=cache_dir,
                         use_cache=not no_cache, fail_fast=fail_fast, profile=profile, lang=lang,
-                        scheduler=scheduler, progress=update, phase=phase, limits=limits)
+                        scheduler=scheduler, progress=update, phase=phase, limits=limits, unit_formats=unit_reports)
     try:
         if bar is not None:
             with bar:
