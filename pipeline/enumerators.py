@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _log = logging.getLogger(__name__)
@@ -52,7 +53,12 @@ def _enum(style: str, value: int, parts: tuple[int, ...], raw: str, end: int) ->
     """``Enum(style, value, parts, raw, end)`` without the frozen dataclass's ``__init__``
     (five guarded attribute sets): the splitter makes one per candidate position."""
     e = _new_object(Enum)
-    e.__dict__.update({"style": style, "value": value, "parts": parts, "raw": raw, "end": end})
+    d = e.__dict__
+    d["style"] = style
+    d["value"] = value
+    d["parts"] = parts
+    d["raw"] = raw
+    d["end"] = end
     return e
 
 
@@ -313,6 +319,11 @@ def _value(kind: str, m: re.Match[str]) -> tuple[int, tuple[int, ...]] | None:
     if g is None and "m" in m.re.groupindex:
         g = m.group("m")
     c = m.group("c") if "c" in m.re.groupindex else None
+    return _convert(kind, g, c)
+
+
+def _convert(kind: str, g: str | None, c: str | None) -> tuple[int, tuple[int, ...]] | None:
+    """``(value, parts)`` of an enumerator of ``kind`` whose numeral is ``g`` (or the character ``c``)."""
     if kind == "cn":
         v = chinese_to_int(g or "")
         return (v, (v,)) if v else None
@@ -347,6 +358,24 @@ def _value(kind: str, m: re.Match[str]) -> tuple[int, tuple[int, ...]] | None:
         v = ord((g or "a").lower()) - ord("a") + 1
         return v, (v,)
     return None
+
+
+_Reader = Callable[[re.Match[str]], "tuple[int, tuple[int, ...]] | None"]
+
+
+def _reader(kind: str, rx: re.Pattern[str]) -> _Reader:
+    """``_value(kind, m)`` for the matches of ``rx``, its groups looked up once, not per match."""
+    gi = rx.groupindex
+    n, alt, c = gi.get("n"), gi.get("m"), gi.get("c")
+    if kind == "circled" and c is not None and n is None and alt is None:
+        steps = {ch: (i + 1, (i + 1,)) for i, ch in reversed(list(enumerate(_CIRCLED)))}
+        return lambda m: steps[m[c]]  # type: ignore[index]
+    if n is not None and alt is not None:
+        return lambda m: _convert(kind, m[n] if m[n] is not None else m[alt], m[c] if c is not None else None)
+    g = n if n is not None else alt
+    if g is None:
+        return lambda m: _convert(kind, None, m[c] if c is not None else None)
+    return lambda m: _convert(kind, m[g], m[c] if c is not None else None)
 
 
 class _AnyFirst(Exception):
@@ -399,6 +428,41 @@ def first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
         return None
 
 
+def _required_of(items: list[tuple[object, object]]) -> set[str]:
+    """The characters every match of a parsed regex sequence contains (some, not always all)."""
+    from re import _constants as C  # type: ignore[attr-defined]
+
+    out: set[str] = set()
+    for op, av in items:
+        if op is C.LITERAL:
+            out.add(chr(av))  # type: ignore[arg-type]
+        elif op is C.SUBPATTERN:
+            out |= _required_of(av[3])  # type: ignore[index]
+        elif op is C.BRANCH:
+            alts = [_required_of(alt) for alt in av[1]]  # type: ignore[index]
+            if alts:
+                out |= set.intersection(*alts)
+        elif op is C.MAX_REPEAT or op is C.MIN_REPEAT:
+            lo, _hi, sub = av  # type: ignore[misc]
+            if lo >= 1:
+                out |= _required_of(sub)
+        # anything else (a class, a look-around, a reference …) requires nothing we can name
+    return out
+
+
+def required_chars(rx: re.Pattern[str]) -> frozenset[str]:
+    """Characters that every match of ``rx`` contains: a text without one of them cannot hold
+    a match, and a few substring tests say so before the regex engine tries every position."""
+    if rx.flags & re.IGNORECASE:
+        return frozenset()
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        return frozenset(_required_of(list(_parser.parse(rx.pattern, rx.flags))))
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return frozenset()
+
+
 def _dispatch() -> tuple[dict[str, tuple[tuple[str, re.Pattern[str], str], ...]],
                          tuple[tuple[str, re.Pattern[str], str], ...]]:
     """For each possible first character, the patterns (in order) that can start with it.
@@ -414,17 +478,21 @@ def _dispatch() -> tuple[dict[str, tuple[tuple[str, re.Pattern[str], str], ...]]
 
 
 _BY_FIRST, _ANYWHERE = _dispatch()
+# the same, each pattern with its reader of values
+_READERS = {p: _reader(p[2], p[1]) for p in _PATTERNS}
+_BY_FIRST_READ = {ch: tuple((p[0], p[1], _READERS[p]) for p in pats) for ch, pats in _BY_FIRST.items()}
+_ANYWHERE_READ = tuple((p[0], p[1], _READERS[p]) for p in _ANYWHERE)
 
 
 def _match_at(text: str, pos: int) -> Enum | None:
     """The enumerator starting exactly at ``pos`` (end is absolute in ``text``)."""
     if pos >= len(text):
         return None
-    for style, rx, kind in _BY_FIRST.get(text[pos], _ANYWHERE):
+    for style, rx, read in _BY_FIRST_READ.get(text[pos], _ANYWHERE_READ):
         m = rx.match(text, pos)
         if m is None:
             continue
-        got = _value(kind, m)
+        got = read(m)
         if got is None:
             continue
         value, parts = got
@@ -478,6 +546,11 @@ _OPENERS = re.compile("[" + re.escape("".join(_OPEN_QUOTES)) + "]")
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     """Spans inside 《…》, 〔…〕, 【…】, “…” where no enumerator can start."""
     spans: list[tuple[int, int]] = []
+    for ch in _OPEN_QUOTES:  # most texts hold none: a substring test each is cheaper than a regex scan
+        if ch in text:
+            break
+    else:
+        return spans
     m = _OPENERS.search(text)  # jump from opener to opener: a scan per character was slow
     while m is not None:
         i = m.start()
@@ -490,6 +563,25 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _prev_blockers(ch: str) -> frozenset[str]:
+    """The characters that, right before ``ch``, rule out an enumerator starting at ``ch``:
+    never inside a number, a Chinese numeral or a Latin word, nor after 第/附 (第1条 / 附件1)."""
+    out = {"第", "附"}
+    if ch in "0123456789":
+        out |= _DIGITS
+    if ch in _CN_SET:
+        out |= _CN_SET
+    if ch in _LATIN:
+        out |= _LATIN | set("0123456789")
+    return frozenset(out)
+
+
+_REF_ONLY = _prev_blockers("")
+_BLOCKERS = {ch: _prev_blockers(ch) for ch in _CN_SET | _LATIN | set("0123456789")}
+_WEAK_STYLES = frozenset({"latin", "roman"})  # words, not list markers, unless after a break
+_TRUSTED_AFTER_BREAK = frozenset({"cn_shi", "latin", "roman"})
+
+
 def _candidates(text: str) -> list[tuple[int, Enum, bool]]:
     """Every position where an enumerator could start: (pos, enum, strong).
 
@@ -497,35 +589,46 @@ def _candidates(text: str) -> list[tuple[int, Enum, bool]]:
     only count when they continue a sequence.
     """
     protected = _protected_spans(text)
+    n_protected = len(protected)
     out: list[tuple[int, Enum, bool]] = []
     pi = 0
+    blockers, ref_only, by_first, anywhere = _BLOCKERS, _REF_ONLY, _BY_FIRST_READ, _ANYWHERE_READ
+    n = len(text)
     for m in _FIRST_CHARS.finditer(text):
         pos = m.start()
-        while pi < len(protected) and protected[pi][1] < pos:
-            pi += 1
-        if pi < len(protected) and protected[pi][0] < pos <= protected[pi][1]:
+        if n_protected:
+            while pi < n_protected and protected[pi][1] < pos:
+                pi += 1
+            if pi < n_protected and protected[pi][0] < pos <= protected[pi][1]:
+                continue
+        ch = m.group()
+        if pos and text[pos - 1] in blockers.get(ch, ref_only):
             continue
-        prev = text[pos - 1] if pos else ""
-        ch = text[pos]
-        # never start inside a number, a Chinese numeral or a Latin word
-        if prev and ch in "0123456789" and prev in _DIGITS:
-            continue
-        if prev and ch in _CN_SET and prev in _CN_SET:
-            continue
-        if prev and ch in _LATIN and (prev in _LATIN or prev in "0123456789"):
-            continue
-        if prev == "第" or prev == "附":  # 第1条 / 附件1: ordinals and references
-            continue
-        e = _match_at(text, pos)
-        if e is None:
+        # _match_at(text, pos), inlined: this runs for every candidate of every cell
+        for style, rx, read in by_first.get(ch, anywhere):
+            mm = rx.match(text, pos)
+            if mm is None:
+                continue
+            got = read(mm)
+            if got is None:
+                continue
+            raw_end = end = mm.end()
+            if style == "cn_shi":
+                if text[end:end + 1] in _CN_BLOCKERS_AFTER_SHI:
+                    continue
+                end = _SHI_TAIL.match(text, end).end()  # type: ignore[union-attr]
+            elif end < n and text[end] in _HSPACES:
+                end = _TRAILING_SPACE.match(text, end).end()  # type: ignore[union-attr]
+            break
+        else:
             continue
         j = pos - 1
-        while j >= 0 and text[j] in " \t\u00a0\u3000":
+        while j >= 0 and text[j] in _HSPACES:
             j -= 1
         strong = j < 0 or text[j] in _SENTENCE_END
-        if not strong and e.style in ("latin", "roman") and text[j] not in _BREAKS:
+        if not strong and style in _WEAK_STYLES and text[j] not in _BREAKS:
             continue  # Latin letters inside prose are words, not list markers
-        out.append((pos, e, strong))
+        out.append((pos, _enum(style, got[0], got[1], text[pos:raw_end], end), strong))
     return out
 
 
@@ -541,15 +644,25 @@ def _follows(prev: Enum, nxt: Enum) -> bool:
     return nxt.value == prev.value + 1
 
 
-def _chain(cands: list[tuple[int, Enum, bool]], start: int) -> list[tuple[int, Enum]]:
-    pos, first, _ = cands[start]
-    chain = [(pos, first)]
-    last = first
-    for p, e, _strong in cands[start + 1:]:
-        if _follows(last, e):
-            chain.append((p, e))
-            last = e
+def _chain(cands: list[tuple[int, Enum, bool]], start: int) -> list[int]:
+    """The positions in ``cands`` of the sequence that ``cands[start]`` opens."""
+    last = cands[start][1]
+    chain = [start]
+    style, value = last.style, last.value
+    dotted = style == "dotted"
+    for k in range(start + 1, len(cands)):
+        e = cands[k][1]
+        if e.style != style:
+            continue
+        if (_follows(last, e) if dotted else e.value == value + 1):
+            chain.append(k)
+            last, value = e, e.value
     return chain
+
+
+def _opens(e: Enum) -> bool:
+    """A sequence starts at 1 (1.1 for dotted numbers)."""
+    return e.value == 1 or (e.style == "dotted" and e.parts[-1] == 1)
 
 
 def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
@@ -564,21 +677,18 @@ def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
     if not text or not text.strip():
         return []
     cands = _candidates(text)
-    best: list[tuple[int, Enum]] | None = None
+    best: list[int] | None = None
     lead = len(text) - len(text.lstrip())  # nothing but whitespace before this offset
     for i, (pos, e, strong) in enumerate(cands):
         # a sequence starts at 1, or anywhere if it opens the text (a list continued from
         # the previous cell or page)
         at_start = pos <= lead
-        first = e.value == 1 or (e.style == "dotted" and e.parts[-1] == 1)
-        if not at_start and not first:
+        if not at_start and not _opens(e):
             continue
-        if not strong and not at_start and e.style in ("cn_shi", "latin", "roman"):
+        if not strong and not at_start and e.style in _TRUSTED_AFTER_BREAK:
             continue  # 统一是 / "a." inside prose: only trusted after a break
         chain = _chain(cands, i)
-        if len(chain) < 2:
-            continue
-        if not _chain_ok(text, chain):
+        if len(chain) < 2 or not _chain_ok(text, cands, chain):
             continue
         best = chain
         break
@@ -589,25 +699,27 @@ def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
         return [(None, text.strip(), _LEADING_SPACE.match(text).end())]  # type: ignore[union-attr]
     # "事前：1.… 2.… 事后：1.… 2.…": the same list style starting again at 1 is a new group
     groups = [best]
-    idx = {pos: i for i, (pos, _, _) in enumerate(cands)}
-    i = idx[best[-1][0]] + 1
+    style = cands[best[0]][1].style
+    i = best[-1] + 1
     while i < len(cands):
-        pos, e, _ = cands[i]
-        if e.style == best[0][1].style and (e.value == 1 or (e.style == "dotted" and e.parts[-1] == 1)):
+        e = cands[i][1]
+        if e.style == style and _opens(e):
             chain = _chain(cands, i)
-            if len(chain) >= 2 and _chain_ok(text, chain):
+            if len(chain) >= 2 and _chain_ok(text, cands, chain):
                 groups.append(chain)
-                i = idx[chain[-1][0]] + 1
+                i = chain[-1] + 1
                 continue
         i += 1
-    flat = [item for g in groups for item in g]
-    starts = {g[0][0] for g in groups[1:]}
+    flat = best if len(groups) == 1 else [k for g in groups for k in g]
+    starts = {cands[g[0]][0] for g in groups[1:]}
     items: list[tuple[Enum | None, str, int]] = []
-    head = text[: flat[0][0]]
+    head = text[: cands[flat[0]][0]]
     if head.strip():
         items.append((None, head.strip(), _LEADING_SPACE.match(text).end()))  # type: ignore[union-attr]
-    for k, (pos, e) in enumerate(flat):
-        stop = flat[k + 1][0] if k + 1 < len(flat) else len(text)
+    n_flat = len(flat)
+    for k in range(n_flat):
+        pos, e, _strong = cands[flat[k]]
+        stop = cands[flat[k + 1]][0] if k + 1 < n_flat else len(text)
         body = text[e.end:stop]
         label = None
         if stop in starts:  # the tail before a new group is its label (事后：)
@@ -621,10 +733,9 @@ def split_enumerated(text: str) -> list[tuple[Enum | None, str, int]]:
     return items
 
 
-def _chain_ok(text: str, chain: list[tuple[int, Enum]]) -> bool:
+def _chain_ok(text: str, cands: list[tuple[int, Enum, bool]], chain: list[int]) -> bool:
     """Every item but the last must have content (rules out 一、二、三级 and 1、2、3号)."""
     for k in range(len(chain) - 1):
-        pos, e = chain[k]
-        if not text[e.end:chain[k + 1][0]].strip(" \t\u3000，,、；;。"):
+        if not text[cands[chain[k]][1].end:cands[chain[k + 1]][0]].strip(" \t\u3000，,、；;。"):
             return False
     return True

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import json
 import logging
+from bisect import bisect_right
 from collections.abc import Iterable
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -180,35 +182,47 @@ def _loc_text(loc: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in loc.items() if k != "file")
 
 
+_RANK = {"green": 0, "yellow": 1, "red": 2}
+
+
 def _roll_up(G: nx.DiGraph) -> None:
     """Worst state from the risks up: red (a high risk uncovered or unowned) > yellow (any gap) > green."""
-    import networkx as nx
-
-    order = list(nx.topological_sort(G.subgraph(n for n, d in G.nodes(data=True) if d["kind"] != "person")))
-    rank = {"green": 0, "yellow": 1, "red": 2}
+    data = dict(G.nodes(data=True))
+    succ = dict(G.adjacency())
     status: dict[str, str] = {}
-    for n in reversed(order):
-        d = G.nodes[n]
+
+    def worst(n: str) -> str:  # each node once, its children first; the tree is a few levels deep
+        s = status.get(n)
+        if s is not None:
+            return s
+        d = data[n]
+        kind = d["kind"]
         s = "green"
-        if d["kind"] == "risk":
+        if kind == "risk":
             if d["state"] in ("uncovered", "owner_missing") and d["level"] == "high":
                 s = "red"
             elif d["state"] != "covered" or _has_gap_findings(d):
                 s = "yellow"
-        elif d["kind"] == "measure":
+        elif kind == "measure":
             s = "yellow" if _has_gap_findings(d) else "green"
         else:
-            if d["kind"] in ("power", "unit") and _has_gap_findings(d):
+            if kind in ("power", "unit") and _has_gap_findings(d):
                 s = "yellow"
-            for c in G.successors(n):
-                if G.nodes[c]["kind"] == "person":
+            for c in succ[n]:
+                if data[c]["kind"] == "person":
                     continue
-                if rank[status.get(c, "green")] > rank[s]:
-                    s = status[c]
+                cs = worst(c)
+                if _RANK[cs] > _RANK[s]:
+                    s = cs
         status[n] = s
-        if d["kind"] in ("unit", "department", "post", "power"):
+        if kind in ("unit", "department", "post", "power"):
             d["status"] = s
             d["status_zh"] = _STATUS_ZH[s]
+        return s
+
+    for n, d in data.items():
+        if d["kind"] != "person":
+            worst(n)
 
 
 def _has_gap_findings(data: dict[str, Any]) -> bool:
@@ -385,23 +399,34 @@ def _text_width(s: str, size: float = _FS) -> float:
 
 
 def _truncate(s: str, width: float, size: float = _FS) -> str:
+    """``s`` on one line, cut with "…" to at most ``width`` (as :func:`_text_width` measures)."""
     s = " ".join(s.split())
-    if _text_width(s, size) <= width:
+    if len(s) * size <= width:  # fits even if every character is wide (float rounding is monotonic)
         return s
-    out, w = "", _text_width("…", size)
-    for c in s:
-        cw = size if ord(c) > 0x2E7F else size * 0.6
-        if w + cw > width:
-            break
-        out += c
-        w += cw
-    return out + "…"
+    narrow = size * 0.6
+    room = int(width / narrow) + 2  # more characters than this cannot fit, however narrow
+    if len(s) <= room:
+        ws = [size if c > "\u2e7f" else narrow for c in s]
+        if sum(ws) <= width:  # the very sum _text_width makes
+            return s
+    else:
+        ws = [size if c > "\u2e7f" else narrow for c in s[:room]]
+    # the running widths, starting from that of "…" (narrow), as a loop adding one character at a
+    # time would make them; they only grow, so the characters that fit are found by bisection
+    ends = list(accumulate(ws, initial=narrow))
+    return s[: max(bisect_right(ends, width) - 1, 0)] + "…"
 
 
 def _t(x: float, y: float, text: str, *, size: float = _FS, fill: str = "#222", weight: str = "normal",
        anchor: str = "start", style: str = "") -> str:
+    return _text(f"{x:.1f}", f"{y:.1f}", text, size=size, fill=fill, weight=weight, anchor=anchor, style=style)
+
+
+def _text(x: str, y: str, text: str, *, size: float = _FS, fill: str = "#222", weight: str = "normal",
+          anchor: str = "start", style: str = "") -> str:
+    """:func:`_t` with the coordinates already written out."""
     extra = f' font-style="{style}"' if style else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" font-weight="{weight}" '
+    return (f'<text x="{x}" y="{y}" font-size="{size}" fill="{fill}" font-weight="{weight}" '
             f'text-anchor="{anchor}"{extra}>{escape(text)}</text>')
 
 
@@ -409,22 +434,40 @@ def _tip(text: str) -> str:
     return f"<title>{escape(text)}</title>"
 
 
-def _children(G: nx.DiGraph, n: str) -> list[str]:
-    return [c for c in G.successors(n) if G.nodes[c]["kind"] not in ("person", "measure")]
+class _Plain:
+    """The graph as plain dicts, taken once: node → attributes, node → successors (in edge order).
+    Drawing reads every node several times; networkx's views cost more than the drawing itself."""
+
+    def __init__(self, G: nx.DiGraph) -> None:
+        self.G = G
+        self.data: dict[str, dict[str, Any]] = dict(G.nodes(data=True))
+        self.succ: dict[str, dict[str, Any]] = dict(G.adjacency())
+        self.names: dict[str, str] = {}  # file path → its last part
+
+    def children(self, n: str) -> list[str]:
+        data = self.data
+        return [c for c in self.succ[n] if data[c]["kind"] not in ("person", "measure")]
+
+    def file_name(self, path: str) -> str:
+        name = self.names.get(path)
+        if name is None:
+            name = self.names[path] = Path(path).name
+        return name
 
 
-def _layout_rows(G: nx.DiGraph, unit: str) -> list[list[str]]:
+def _layout_rows(P: _Plain, unit: str) -> list[list[str]]:
     """One row per risk (or per risk-less power), each row the path of container nodes above it."""
     rows: list[list[str]] = []
+    data = P.data
 
     def walk(n: str, path: list[str]) -> None:
-        kids = _children(G, n)
+        kids = P.children(n)
         here = [*path, n]
-        if G.nodes[n]["kind"] == "risk" or not kids:
+        if data[n]["kind"] == "risk" or not kids:
             rows.append(here)
             return
         # within a container: direct risks first, then deeper containers, in insertion order
-        for c in sorted(kids, key=lambda c: G.nodes[c]["kind"] != "risk"):
+        for c in sorted(kids, key=lambda c: data[c]["kind"] != "risk"):
             walk(c, here)
 
     walk(unit, [])
@@ -437,7 +480,9 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     Gaps are coloured (no measure red, no owner orange, boilerplate yellow, covered green); long
     labels are cut with the full text in a tooltip; every text is XML-escaped.
     """
-    kinds = {d["kind"] for _, d in G.nodes(data=True)}
+    P = _Plain(G)
+    data = P.data
+    kinds = {d["kind"] for d in data.values()}
     cols = ["unit", "department"] + [k for k in ("post", "power") if k in kinds] + ["risk", "measures", "people"]
     xs: dict[str, float] = {}
     x = 16.0
@@ -445,7 +490,7 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
         xs[c] = x
         x += _COLS[c] + 18
     width = x
-    units = [n for n, d in G.nodes(data=True) if d["kind"] == "unit"]
+    units = [n for n, d in data.items() if d["kind"] == "unit"]
     body: list[str] = []
     y = 0.0
     head_h = 118.0
@@ -455,8 +500,9 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     body.append(f'<line x1="16" y1="{y - 2:.1f}" x2="{width - 16:.1f}" y2="{y - 2:.1f}" stroke="#999"/>')
     counts = {s: 0 for s in _STATE_COLOUR}
     high_red = 0
+    X = _RiskCols(xs)
     for u in units:
-        rows = _layout_rows(G, u)
+        rows = _layout_rows(P, u)
         top = y + 6
         spans: dict[str, list[int]] = {}
         for i, path in enumerate(rows):
@@ -464,13 +510,16 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
                 spans.setdefault(n, [i, i])[1] = i
         row_y = [top + i * _ROW for i in range(len(rows))]
         # zebra stripes help follow a row across the page
+        stripe_x, stripe_w = f'{xs["risk"] - 4:.1f}', f"{width - xs['risk'] - 12:.1f}"
         for i, ry in enumerate(row_y):
             if i % 2:
-                body.append(f'<rect x="{xs["risk"] - 4:.1f}" y="{ry:.1f}" width="{width - xs["risk"] - 12:.1f}" '
-                            f'height="{_ROW}" fill="#f6f6f6"/>')
+                body.append(f'<rect x="{stripe_x}" y="{ry:.1f}" width="{stripe_w}" height="{_ROW}" fill="#f6f6f6"/>')
+        # each risk's rows and whether it is a gap, for the counts in the unit and department boxes
+        risk_spans = [(ra, rb, data[r]["state"] != "covered") for r, (ra, rb) in spans.items()
+                      if data[r]["kind"] == "risk"]
         # container boxes, spanning their rows
         for n, (a, b) in spans.items():
-            d = G.nodes[n]
+            d = data[n]
             if d["kind"] not in ("unit", "department", "post", "power"):
                 continue
             col = d["kind"]
@@ -488,25 +537,25 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
             lines = [_truncate(d["name"], _COLS[col] - 14)]
             body.append(_t(bx + 10, by_ + 15, lines[0], weight="bold" if col == "unit" else "normal"))
             if col in ("unit", "department") and b - a >= 2:
-                risks = [r for r in spans if G.nodes[r]["kind"] == "risk" and spans[r][0] >= a and spans[r][1] <= b]
-                gaps = sum(1 for r in risks if G.nodes[r]["state"] != "covered")
+                inside = [gap for ra, rb, gap in risk_spans if ra >= a and rb <= b]
+                n_risks, gaps = len(inside), sum(inside)
                 body.append(_t(bx + 10, by_ + 31, f"状态：{_STATUS_ZH.get(st, '')}", size=11,
                                fill=_STATUS_COLOUR.get(st, "#999")))
-                body.append(_t(bx + 10, by_ + 46, f"风险点{len(risks)}个，缺口{gaps}个", size=11, fill="#555"))
+                body.append(_t(bx + 10, by_ + 46, f"风险点{n_risks}个，缺口{gaps}个", size=11, fill="#555"))
             body.append("</g>")
             # connectors to children: a horizontal line at each child's middle row
-            for c in _children(G, n):
+            for c in P.children(n):
                 if c not in spans:
                     continue
                 ca, cb = spans[c]
                 cy = (row_y[ca] + row_y[cb]) / 2 + _ROW / 2
-                ccol = G.nodes[c]["kind"]
+                ccol = data[c]["kind"]
                 body.append(f'<line x1="{bx + _COLS[col]:.1f}" y1="{cy:.1f}" x2="{xs[ccol]:.1f}" y2="{cy:.1f}" '
                             f'stroke="#c0c0c0" stroke-width="0.8"/>')
         # one row per risk
         for i, path in enumerate(rows):
             leaf = path[-1]
-            d = G.nodes[leaf]
+            d = data[leaf]
             ry = row_y[i]
             if d["kind"] != "risk":
                 if d["kind"] == "power":
@@ -516,7 +565,7 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
                     body.append(_t(xs["risk"] + 6, ry + 16, f"（无风险点；{n_find} 条文件级问题，见悬停提示）",
                                    fill="#777"))
                 continue
-            body.append(_risk_row(G, leaf, d, xs, ry))
+            body.append(_risk_row(P, leaf, d, X, ry))
             counts[d["state"]] = counts.get(d["state"], 0) + 1
             if d["state"] in ("uncovered", "owner_missing") and d["level"] == "high":
                 high_red += 1
@@ -567,7 +616,30 @@ def _svg_head(title: str, total: int, counts: dict[str, int], high_red: int, wid
     return out
 
 
-def _risk_row(G: nx.DiGraph, n: str, d: dict[str, Any], xs: dict[str, float], ry: float) -> str:
+_LINE_NAME = {"防": "前期预防", "控": "中期监控", "处": "后期处置"}
+# the tooltips of the three defence-line marks, with and without measures of that line
+_LINE_TIP = {(line, on): _tip(("有" if on else "无") + _LINE_NAME[ch] + "措施") for line, ch in _LINE_ZH
+             for on in (True, False)}
+
+
+class _RiskCols:
+    """Where a risk row draws, the x positions written out once per picture: formatting numbers
+    is most of the cost of a row."""
+
+    def __init__(self, xs: dict[str, float]) -> None:
+        x, mx, px = xs["risk"], xs["measures"], xs["people"]
+        self.box = f"{x:.1f}"
+        self.badge, self.badge_text = f"{x + 10:.1f}", f"{x + 10 + 8:.1f}"
+        # the name starts after the level badge when there is one, and has that much less room
+        self.name_at = {False: (f"{x + 10:.1f}", _COLS["risk"] - ((x + 10) - x) - 6),
+                        True: (f"{x + 10 + 21:.1f}", _COLS["risk"] - ((x + 10 + 21) - x) - 6)}
+        self.marks = [f"{mx + k * 12:.1f}" for k in range(len(_LINE_ZH))]
+        self.measure_note, self.measure_text = f"{mx + 4:.1f}", f"{mx + 40:.1f}"
+        self.people = f"{px + 4:.1f}"
+
+
+def _risk_row(P: _Plain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> str:
+    data = P.data
     state = d["state"]
     colour = _STATE_COLOUR.get(state, "#bbb")
     lvl = _LEVEL_ZH.get(d["level"], "")
@@ -576,58 +648,55 @@ def _risk_row(G: nx.DiGraph, n: str, d: dict[str, Any], xs: dict[str, float], ry
     if d.get("manifestation"):
         tip.append(f"表现形式：{d['manifestation']}")
     tip.append(f"等级：{d.get('level_raw') or lvl or '未定级'}　状态：{_STATE_ZH.get(state, state)}")
-    tip.append(f"位置：{Path(d.get('file', '')).name} {d.get('loc', '')}")
+    tip.append(f"位置：{P.file_name(d.get('file', ''))} {d.get('loc', '')}")
     tip.extend(d.get("finding_messages", []))
-    w = _COLS["risk"]
+    y2, yt = f"{ry + 2:.1f}", f"{ry + 16.5:.1f}"
     parts = [f"<g>{_tip(chr(10).join(tip))}",
-             f'<rect x="{xs["risk"]:.1f}" y="{ry + 2:.1f}" width="{w}" height="{_ROW - 4}" rx="3" '
+             f'<rect x="{X.box}" y="{y2}" width="{_COLS["risk"]}" height="{_ROW - 4}" rx="3" '
              f'fill="{_STATE_FILL.get(state, "#eee")}" stroke="{colour}" stroke-width="1"/>',
-             f'<rect x="{xs["risk"]:.1f}" y="{ry + 2:.1f}" width="6" height="{_ROW - 4}" fill="{colour}"/>']
-    bx = xs["risk"] + 10
+             f'<rect x="{X.box}" y="{y2}" width="6" height="{_ROW - 4}" fill="{colour}"/>']
     if lvl:
-        parts.append(f'<rect x="{bx:.1f}" y="{ry + 5:.1f}" width="16" height="{_ROW - 10}" rx="2" '
-                     f'fill="{"#d62728" if d["level"] == "high" else "#ffffff"}" stroke="#666" stroke-width="0.6"/>')
-        parts.append(_t(bx + 8, ry + 16.5, lvl, size=11, anchor="middle",
-                        fill="#ffffff" if d["level"] == "high" else "#333"))
-        bx += 21
-    parts.append(_t(bx, ry + 16.5, _truncate(name, w - (bx - xs["risk"]) - 6)))
+        high = d["level"] == "high"
+        parts.append(f'<rect x="{X.badge}" y="{ry + 5:.1f}" width="16" height="{_ROW - 10}" rx="2" '
+                     f'fill="{"#d62728" if high else "#ffffff"}" stroke="#666" stroke-width="0.6"/>')
+        parts.append(_text(X.badge_text, yt, lvl, size=11, anchor="middle", fill="#ffffff" if high else "#333"))
+    name_x, room = X.name_at[bool(lvl)]
+    parts.append(_text(name_x, yt, _truncate(name, room)))
     parts.append("</g>")
     # measures
-    ms = [m for m in G.successors(n) if G.nodes[m]["kind"] == "measure"]
-    mx = xs["measures"]
+    ms = [m for m in P.succ[n] if data[m]["kind"] == "measure"]
     if state == "undecidable" and not ms:
-        parts.append(_t(mx + 4, ry + 16.5, "？措施无法读取（LF900）", fill="#8c8c8c"))
+        parts.append(_text(X.measure_note, yt, "？措施无法读取（LF900）", fill="#8c8c8c"))
     elif not ms:
         parts.append(f"<g>{_tip('没有防控措施（LF101）')}"
-                     + _t(mx + 4, ry + 16.5, "✗ 无防控措施（LF101）", fill="#d62728", weight="bold") + "</g>")
+                     + _text(X.measure_note, yt, "✗ 无防控措施（LF101）", fill="#d62728", weight="bold") + "</g>")
     else:
-        lines = {G.nodes[m].get("defense_line") for m in ms}
-        for k, (line, ch) in enumerate(_LINE_ZH):
+        lines = {data[m].get("defense_line") for m in ms}
+        y7 = f"{ry + 7:.1f}"
+        for k, (line, _ch) in enumerate(_LINE_ZH):
             on = line in lines
-            parts.append(f'<rect x="{mx + k * 12:.1f}" y="{ry + 7:.1f}" width="10" height="10" '
+            parts.append(f'<rect x="{X.marks[k]}" y="{y7}" width="10" height="10" '
                          f'fill="{_LINE_COLOUR[line] if on else "#ffffff"}" stroke="#aaa" stroke-width="0.6">'
-                         f"{_tip(('有' if on else '无') + {'防': '前期预防', '控': '中期监控', '处': '后期处置'}[ch] + '措施')}"
-                         "</rect>")
-        texts = [G.nodes[m]["name"] for m in ms]
-        generic = all(G.nodes[m].get("generic") for m in ms) or state == "generic_only"
+                         f"{_LINE_TIP[line, on]}</rect>")
+        texts = [data[m]["name"] for m in ms]
+        generic = all(data[m].get("generic") for m in ms) or state == "generic_only"
         label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
         full = "\n".join(f"{k + 1}. {t}" for k, t in enumerate(texts))
         parts.append(f"<g>{_tip(full)}"
-                     + _t(mx + 40, ry + 16.5, _truncate(label, _COLS["measures"] - 44),
-                          fill="#9a7d00" if generic else "#222", style="italic" if generic else "")
+                     + _text(X.measure_text, yt, _truncate(label, _COLS["measures"] - 44),
+                             fill="#9a7d00" if generic else "#222", style="italic" if generic else "")
                      + "</g>")
     # people
-    people = [(G.nodes[p]["name"], G.nodes[p].get("rank", "")) for p in G.predecessors(n)
-              if G.nodes[p]["kind"] == "person"]
-    px = xs["people"]
+    people = [(data[p]["name"], data[p].get("rank", "")) for p in P.G.predecessors(n)
+              if data[p]["kind"] == "person"]
     if state == "owner_missing":
-        parts.append(_t(px + 4, ry + 16.5, "✗ 无责任人（LF104）", fill="#ff7f0e", weight="bold"))
+        parts.append(_text(X.people, yt, "✗ 无责任人（LF104）", fill="#ff7f0e", weight="bold"))
     elif people:
         label = "、".join(p for p, _ in people)
         tip2 = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
-        parts.append(f"<g>{_tip(tip2)}" + _t(px + 4, ry + 16.5, _truncate(label, _COLS["people"] - 8)) + "</g>")
+        parts.append(f"<g>{_tip(tip2)}" + _text(X.people, yt, _truncate(label, _COLS["people"] - 8)) + "</g>")
     else:
-        parts.append(_t(px + 4, ry + 16.5, "（见科室/岗位）", fill="#999", size=11))
+        parts.append(_text(X.people, yt, "（见科室/岗位）", fill="#999", size=11))
     return "".join(parts)
 
 

@@ -7,6 +7,8 @@ is generated from these models (``lianfang schema``) and checked by a test.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from itertools import repeat
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -60,6 +62,21 @@ class _Model(BaseModel):
         _set_extra(obj, None)
         _set_private(obj, None)
         return obj
+
+    @classmethod
+    def from_fields_many(cls, values: list[dict[str, Any]], fields_set: AbstractSet[str]) -> list[Any]:
+        """``[cls.from_fields(v, set(fields_set)) for v in values]``: the same instances, each
+        with its own copy of ``fields_set``, made by C-level ``map`` calls rather than a
+        Python call per instance (a table's cells and their locations come by the hundred).
+        """
+        n = len(values)
+        objs = list(map(_new_object, repeat(cls, n)))
+        # each setter returns None, so any() runs it over every instance
+        any(map(_set_dict, objs, values))
+        any(map(_set_fields_set, objs, map(set, repeat(fields_set, n))))
+        any(map(_set_extra, objs, repeat(None, n)))
+        any(map(_set_private, objs, repeat(None, n)))
+        return objs
 
     def copy_with(self, changes: dict[str, Any]) -> Any:
         """``model_copy(update=changes)`` (shallow, unvalidated, the same fields set) at a

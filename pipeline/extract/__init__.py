@@ -189,8 +189,8 @@ def extract_tables(doc: Document, res: Resources, builder: Builder) -> None:
     for t in doc.tables():
         block = table_blocks.get(id(t), t.loc.block)
         fallback = res.owners.unit_from_title(t.title) or context.get(block) or doc.unit
-        omap = t.origin_map()
-        cmap = tables_mod.detect_header(t, res.headers, is_level, omap)
+        view = tables_mod.table_view(t)  # each cell read once for all that follows
+        cmap = tables_mod.detect_header(t, res.headers, is_level, view.omap)
         carry = None
         if cmap is None and prev is not None and prev.n_cols == t.n_cols:
             cmap = tables_mod.ColumnMap(labels=dict(prev.labels), header_text=dict(prev.header_text),
@@ -199,10 +199,10 @@ def extract_tables(doc: Document, res: Resources, builder: Builder) -> None:
         elif cmap is not None and prev is not None and cmap.labels == prev.labels and _adjacent(doc, prev_table, t):
             carry = last_row  # the same table again after a page break, its header repeated
         if cmap is None:
-            plan.append((t, None, tables_mod.read_key_value(t, res.headers), block, fallback))
+            plan.append((t, None, tables_mod.read_key_value(t, res.headers, view.omap), block, fallback))
             continue
         prev, prev_table = cmap, t
-        rows = tables_mod.read_rows(t, cmap, res.headers, carry, omap)
+        rows = tables_mod.read_rows(t, cmap, res.headers, carry, view)
         rows = [r for r in rows if r is not carry]
         if rows:
             last_row = rows[-1]

@@ -74,6 +74,12 @@ class PhraseIndex:
         self._by_first: dict[str, list[int]] = {}
         for i, (pk, _label, _p) in enumerate(self.phrases):
             self._by_first.setdefault(pk[0], []).append(i)
+        # the first phrase (longest first) of each spelling, and the lengths, longest first:
+        # the phrase a text ends with is its suffix of one of those lengths
+        self._first_of: dict[str, tuple[str, str]] = {}
+        for pk, label, _p in self.phrases:
+            self._first_of.setdefault(pk, (label, pk))
+        self._lengths = sorted({len(pk) for pk in self._first_of}, reverse=True)
 
     def _first_contained(self, k: str) -> int | None:
         """The position in ``phrases`` of the first phrase (longest first) that ``k`` contains."""
@@ -111,9 +117,12 @@ class PhraseIndex:
         label = self.exact.get(k)
         if label is not None:
             return label, k
-        for pk, plabel, _p in self.phrases:
-            if k.endswith(pk):
-                return plabel, pk
+        first_of, n = self._first_of, len(k)
+        for length in self._lengths:  # a suffix per length, where a scan tested every phrase
+            if length <= n:
+                hit = first_of.get(k[n - length:])
+                if hit is not None:
+                    return hit
         return None
 
     def find_all(self, text: str | None, min_len: int = 2) -> list[tuple[str, str]]:

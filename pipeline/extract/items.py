@@ -14,7 +14,7 @@ from pipeline.extract.common import compact, loc_at
 from pipeline.extract.measures import MeasureLexicon, split_measures
 from pipeline.extract.owners import Owners
 from pipeline.extract.tables import ColumnMap, LogicalRow
-from pipeline.ids import stable_id
+from pipeline.ids import IdMaker, stable_id
 from pipeline.model import Document, Loc, Measure, Power, Responsible, Risk, Why
 
 _log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ _log = logging.getLogger(__name__)
 
 # the fields validation recorded as set when these were made with keyword arguments
 _FS_MEASURE = frozenset({"id", "text", "defense_line", "responsible", "risk", "generic", "loc", "why"})
+_LOC_CELL_KEYS = frozenset({"table", "row", "col", "block"})  # what a measure cell's location gets
 _FS_RISK = frozenset({"id", "owner", "department", "post", "name", "manifestation", "category", "category_raw",
                       "level_raw", "responsible", "loc", "why"})
 
@@ -37,10 +38,23 @@ class Builder:
     powers_by_name: dict[str, Power] = field(default_factory=dict)
 
     _whys: dict[tuple[str, str | None], Why] = field(default_factory=dict, init=False, repr=False)
+    # per-document memos of pure functions of a cell's or an item's text: a document repeats
+    # its measures, leaders and departments from row to row
+    _splits: dict[str | None, list[tuple[str, tuple[int, int]]]] = field(default_factory=dict, init=False, repr=False)
+    _items: dict[tuple[str, str | None, str], tuple[str | None, bool, Why]] = field(
+        default_factory=dict, init=False, repr=False)
+    _names: dict[str | None, list[str]] = field(default_factory=dict, init=False, repr=False)
+    # (name, role) → the first Responsible of ``doc.responsibles`` with them, and how many of
+    # the list it has seen
+    _resp: dict[tuple[str, str | None], Responsible] = field(default_factory=dict, init=False, repr=False)
+    _resp_seen: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for p in self.doc.powers:
             self.powers_by_name.setdefault(compact(p.name), p)
+        sha = self.doc.source.sha256
+        self._measure_id = IdMaker("M", sha)
+        self._risk_id = IdMaker("R", sha)
 
     def why(self, source: str, detail: str | None = None) -> Why:
         """One Why per distinct explanation in the document (items share it; nothing edits one)."""
@@ -71,41 +85,95 @@ class Builder:
     # -- responsibles --------------------------------------------------------------------------
     def responsible(self, name: str, role: str | None, loc: Loc) -> Responsible:
         """One Responsible per (name, column it came from); link.py gives it a rank."""
-        for r in self.doc.responsibles:
-            if r.name == name and r.role == role:
-                return r
+        known, seen = self._resp, self._resp_seen
+        resps = self.doc.responsibles
+        if seen != len(resps):  # the first of each (name, role) in the list wins, as a scan found
+            for r in resps[seen:]:
+                known.setdefault((r.name, r.role), r)
+            self._resp_seen = len(resps)
+        r = known.get((name, role))
+        if r is not None:
+            return r
         r = Responsible(id=stable_id("W", self.doc.source.sha256, name, role or ""), name=name, role=role,
                         loc=loc)
-        self.doc.responsibles.append(r)
+        resps.append(r)
+        known[(name, role)] = r
+        self._resp_seen = len(resps)
         return r
+
+    def names(self, text: str | None) -> list[str]:
+        """``owners.split(text)``, once per distinct text of the document (do not modify)."""
+        got = self._names.get(text)
+        if got is None:
+            got = self._names[text] = self.owners.split(text)
+        return got
 
     # -- measures -----------------------------------------------------------------------------
     def measures(self, risk: Risk, text: str | None, loc: Loc, *, why_source: str,
                  key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
-        out = []
-        for i, (item, span) in enumerate(split_measures(text, self.mlex.placeholders)):
-            if defense_hint:
-                line, cue = defense_hint, "column header"
-            else:
-                line, cue = self.mlex.defense_line(item)  # type: ignore[assignment]
+        # a Loc has no private attributes: its __dict__ and fields set are all there is to copy
+        return self._measures(risk, text, loc.__dict__, loc.__pydantic_fields_set__,
+                              why_source=why_source, key_parts=key_parts, defense_hint=defense_hint)
+
+    def _measures(self, risk: Risk, text: str | None, loc_d: dict[str, object], loc_fs: set[str], *,
+                  why_source: str, key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
+        """:meth:`measures` at the location ``Loc.from_fields(loc_d, loc_fs)``, which is not made:
+        each item gets that location with its span (``loc.copy_with({"span": span})``)."""
+        split = self._splits.get(text)
+        if split is None:
+            split = self._splits[text] = split_measures(text, self.mlex.placeholders)
+        out: list[Measure] = []
+        if not split:
+            return out
+        items = self._items
+        id_head = "".join([str(p) + "\x1f" for p in key_parts])  # stable_id's join of key_parts + (i,)
+        measure_id = self._measure_id.joined
+        doc_measures, risk_measures = self.doc.measures, risk.measures
+        responsible, risk_id = risk.responsible, risk.id
+        item_fs = loc_fs | {"span"}
+        from_fields = Loc.from_fields
+        for i, (item, span) in enumerate(split):
+            k = (item, defense_hint, why_source)
+            got = items.get(k)
+            if got is None:
+                if defense_hint:
+                    line, cue = defense_hint, "column header"
+                else:
+                    line, cue = self.mlex.defense_line(item)  # type: ignore[assignment]
+                got = items[k] = (line, self.mlex.is_generic(item),
+                                  self.why(why_source, f"defense cue: {cue}" if cue else None))
+            line, generic, why = got
             # every field, of its declared type: validating each of a document's measures cost
             # more than everything else done for it
+            mid = measure_id(id_head + str(i))
             m = Measure.from_fields({
-                "id": stable_id("M", self.doc.source.sha256, *key_parts, i),
+                "id": mid,
                 "text": item,
                 "defense_line": line,
-                "responsible": list(risk.responsible),
-                "risk": risk.id,
-                "generic": self.mlex.is_generic(item),
-                "loc": loc.copy_with({"span": span}),
-                "why": self.why(why_source, f"defense cue: {cue}" if cue else None),
+                "responsible": list(responsible),
+                "risk": risk_id,
+                "generic": generic,
+                "loc": from_fields({**loc_d, "span": span}, set(item_fs)),
+                "why": why,
             }, set(_FS_MEASURE))
             out.append(m)
-            self.doc.measures.append(m)
-            risk.measures.append(m.id)
+            doc_measures.append(m)
+            risk_measures.append(mid)
         return out
 
     # -- risks from table rows ----------------------------------------------------------------
+    def _table_plan(self, cmap: ColumnMap) -> tuple[list[tuple[int, str]], list[int], dict[int, str | None]]:
+        """What every row of a table asks of its column map: the responsible columns with their
+        headers, the power columns, the defense line each measure column's header names."""
+        plan = cmap._memo.get("builder.plan")
+        if plan is None:
+            plan = cmap._memo["builder.plan"] = (
+                [(c, cmap.header_text.get(c, "")) for c in cmap.cols("responsible")],
+                cmap.cols("power"),
+                {c: self._defense_hint(cmap.header_text.get(c, "")) for c in cmap.cols("measure")},
+            )
+        return plan
+
     def risk_from_row(self, row: LogicalRow, cmap: ColumnMap, table_index: int, block: int | None,
                       fallback_owner: str | None) -> Risk:
         v = row.values
@@ -114,37 +182,50 @@ class Builder:
         if group and self.categories.classify(group)[0] is not None:
             group, group_category = None, row.group  # a group row naming a risk class (一、思想道德风险)
         owner = unit or resp_unit or post or group or fallback_owner
+        resp_cols, power_cols, hints = self._table_plan(cmap)
         responsible: list[str] = []
         headers: dict[str, str] = {}
-        for c in cmap.cols("responsible"):
-            vals = [row.columns.get(c, "")] + row.extra.get(c, [])
-            for val in vals:
-                for name in self.owners.split(val):
-                    if name not in responsible:
+        for c, header in resp_cols:
+            extra = row.extra.get(c)
+            for val in [row.columns.get(c, ""), *extra] if extra else (row.columns.get(c, ""),):
+                for name in self.names(val):
+                    if name not in headers:  # the names in ``responsible``, each with its header
                         responsible.append(name)
-                        headers[name] = cmap.header_text.get(c, "")
+                        headers[name] = header
         if not responsible and resp_unit:
-            responsible = self.owners.split(resp_unit)
+            responsible = list(self.names(resp_unit))
             for name in responsible:
                 headers[name] = cmap.header_text.get(cmap.col("resp_unit") or 0, "")
         cat_raw = v.get("category") or group_category
         category, _cat_phrase = self.categories.classify(cat_raw)
         cell = row.first_cell
         base = cell.loc if cell is not None else Loc()
-        loc = loc_at(base, table=table_index, row=row.rows[0], col=row.name_col,
-                      block=base.block if base.block is not None else block)
-        manifestation = "\n".join(row.manifestation) if row.manifestation else None
+        first_row = row.rows[0]
+        # base.copy_with({...}) without the call and the dict of changes (a Loc has no private
+        # attributes)
+        loc_d = base.__dict__.copy()
+        loc_d["table"], loc_d["row"], loc_d["col"] = table_index, first_row, row.name_col
+        if loc_d["block"] is None:
+            loc_d["block"] = block
+        loc = Loc.from_fields(loc_d, base.__pydantic_fields_set__ | _LOC_CELL_KEYS)
+        why_key = ("builder.why", row.name_from, row.name_col)
+        why = cmap._memo.get(why_key)
+        if why is None:
+            why = cmap._memo[why_key] = self.why(
+                f"lexicons/tables/headers.yaml#{row.name_from}",
+                f"column {row.name_col}: {cmap.header_text.get(row.name_col or 0, '')}")
+        level_marks = row.level_marks
         risk = Risk.from_fields({
-            "id": stable_id("R", self.doc.source.sha256, table_index, row.rows[0]),
+            "id": self._risk_id.joined(f"{table_index}\x1f{first_row}"),
             "owner": owner,
             "department": unit or resp_unit,
             "post": post,
             "name": row.name.strip(),
-            "manifestation": manifestation,
+            "manifestation": "\n".join(row.manifestation) if row.manifestation else None,
             "category": category,
             "category_raw": cat_raw,
             "level": None,
-            "level_raw": v.get("level") or (row.level_marks[0] if len(row.level_marks) == 1 else None),
+            "level_raw": v.get("level") or (level_marks[0] if len(level_marks) == 1 else None),
             "power": None,
             "measures": [],
             "measures_unreadable": False,
@@ -152,13 +233,12 @@ class Builder:
             "responsible_ranks": [],
             "state": None,
             "loc": loc,
-            "why": self.why(f"lexicons/tables/headers.yaml#{row.name_from}",
-                            f"column {row.name_col}: {cmap.header_text.get(row.name_col or 0, '')}"),
+            "why": why,
         }, set(_FS_RISK))
         for name in responsible:
             self.responsible(name, headers.get(name) or None, loc)
-        power_cols = cmap.cols("power")
-        pname = next((row.columns.get(c, "").strip() for c in power_cols if row.columns.get(c, "").strip()), "")
+        pname = next((row.columns.get(c, "").strip() for c in power_cols if row.columns.get(c, "").strip()),
+                     "") if power_cols else ""
         if pname:
             content = "\n".join(row.columns.get(c, "").strip() for c in power_cols[1:]
                                 if row.columns.get(c, "").strip() and row.columns.get(c, "").strip() != pname)
@@ -168,14 +248,19 @@ class Builder:
                            basis=v.get("basis"), content=content or None, owner=owner)
             risk.power = p.id
         self.doc.risks.append(risk)
-        hints = cmap.memo("hints", lambda: {c: self._defense_hint(cmap.header_text.get(c, ""))
-                                            for c in cmap.cols("measure")})
         for text, mcell in row.measure_cells:
-            mloc = loc_at(mcell.loc, table=mcell.loc.table if mcell.loc.table is not None else table_index,
-                                row=mcell.row, col=mcell.col,
-                                block=mcell.loc.block if mcell.loc.block is not None else block)
-            self.measures(risk, text, mloc, why_source="lexicons/tables/headers.yaml#measure",
-                          key_parts=(table_index, mcell.row, mcell.col), defense_hint=hints.get(mcell.col))
+            # the cell's location with its table, row, column and block (copy_with's result),
+            # handed on as the dict and fields set the items' locations copy
+            cd = mcell.__dict__
+            mcl = cd["loc"]
+            mloc = mcl.__dict__.copy()
+            row_i, col_i = cd["row"], cd["col"]
+            mloc.update({"table": mloc["table"] if mloc["table"] is not None else table_index,
+                         "row": row_i, "col": col_i,
+                         "block": mloc["block"] if mloc["block"] is not None else block})
+            self._measures(risk, text, mloc, mcl.__pydantic_fields_set__ | _LOC_CELL_KEYS,
+                           why_source="lexicons/tables/headers.yaml#measure",
+                           key_parts=(table_index, row_i, col_i), defense_hint=hints.get(col_i))
         return risk
 
     def _defense_hint(self, header: str) -> str | None:

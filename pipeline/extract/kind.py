@@ -8,6 +8,7 @@ Risks found in running text make a flow chart, or a text that is neither plan no
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pipeline.extract.common import compact
 from pipeline.lexicon import Lexicons
@@ -19,10 +20,17 @@ LEXICON = "kinds.yaml"
 BODY_MIN_HITS = 2  # body cues decide only when they clearly lean one way
 
 
+_CUES: dict[int, tuple[Any, list[str]]] = {}  # id(records) → (records, their cues): built once
+
+
 def title_cues(lex: Lexicons) -> list[str]:
-    """Every title cue of every kind, longest first."""
-    cues = {c for rec in lex.records(LEXICON) for c in rec.get("title", [])}
-    return sorted(cues, key=len, reverse=True)
+    """Every title cue of every kind, longest first (do not modify the list)."""
+    records = lex.records(LEXICON)
+    got = _CUES.get(id(records))
+    if got is None or got[0] is not records:  # the records are held, so their id stays theirs
+        cues = {c for rec in records for c in rec.get("title", [])}
+        got = _CUES[id(records)] = (records, sorted(cues, key=len, reverse=True))
+    return got[1]
 
 
 def title_kind(title: str | None, lex: Lexicons) -> str | None:

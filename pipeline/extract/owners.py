@@ -16,6 +16,7 @@ RANK_BY_HEADER = "tables/responsible_columns.yaml"
 UNITS = "prose/units.yaml"
 
 _SEP = re.compile(r"[、，,/;；|]+")
+_CJK_CHAR = re.compile(f"[{CJK}]")
 _NAME = re.compile(rf"^[{CJK}]{{2,3}}$")
 _YEAR = re.compile(r"(?:19|20)\d\d年")
 _UNIT_TAIL = re.compile(rf"[{CJK}A-Za-z0-9*＊()（）]+$")
@@ -30,6 +31,9 @@ class Owners:
         self.title_cut = sorted((compact(x) for x in units["title_cut"]), key=len, reverse=True)
         self.suffixes = sorted((compact(x) for x in units["suffix"]), key=len, reverse=True)
         self.departments = sorted((compact(x) for x in units["department"]), key=len, reverse=True)
+        # suffix look-up by length (what ``any(t.endswith(s) for s in suffixes)`` tells)
+        self._suffix_set = frozenset(self.suffixes)
+        self._suffix_lengths = sorted({len(s) for s in self.suffixes})
 
     # -- responsible ------------------------------------------------------------------------
     def is_role(self, text: str) -> bool:
@@ -69,7 +73,11 @@ class Owners:
     # -- units --------------------------------------------------------------------------------
     def is_unit(self, text: str) -> bool:
         t = compact(text)
-        return 2 <= len(t) <= 40 and any(t.endswith(s) for s in self.suffixes) and bool(re.search(f"[{CJK}]", t))
+        n = len(t)
+        if not 2 <= n <= 40:
+            return False
+        ends = self._suffix_set
+        return any(t[n - k:] in ends for k in self._suffix_lengths if k <= n) and _CJK_CHAR.search(t) is not None
 
     def unit_from_title(self, title: str | None) -> str | None:
         """The unit a title names before its subject ("X中心廉政风险点及防控措施" → X中心)."""
@@ -89,7 +97,6 @@ class Owners:
         if not m:
             return None
         head = _JUNK_HEAD.sub("", m.group(0))
-        head = re.sub(r"^(?:中共)?(?=.)", lambda mm: mm.group(0), head)
         return head if self.is_unit(head) else None
 
     def department_prefix(self, text: str) -> tuple[str, str] | None:

@@ -52,7 +52,7 @@ class ColumnMap:
     n_cols: int
     why: dict[int, str] = field(default_factory=dict)  # col → matched phrase
     inherited: bool = False
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, name: str, build: Callable[[], Any]) -> Any:
         """A value derived from this map, computed once (the map never changes after detection)."""
@@ -259,20 +259,39 @@ def _is_repeat_header(omap: list[list[Cell | None]], r: int, cmap: ColumnMap,
         header = _header_keys(cmap)
     if len(header) < 2:
         return False
-    same = sum(1 for c, k in header.items() if c < len(omap[r]) and omap[r][c] is not None
-               and key(omap[r][c].text) == k)  # type: ignore[union-attr]
-    return same >= max(2, int(0.6 * len(header)))
+    need = max(2, int(0.6 * len(header)))
+    row = omap[r]
+    n = len(row)
+    same, left = 0, len(header)
+    for c, k in header.items():  # stops once the count is decided: a data row is out in a few
+        left -= 1
+        cell = row[c] if c < n else None
+        if cell is not None and key(cell.text) == k:
+            same += 1
+            if same >= need:
+                return True
+        elif same + left < need:
+            return False
+    return False
 
 
 def _group_label(table: Table, omap: list[list[Cell | None]], r: int, seq_col: int | None = None) -> str | None:
     """A row that is one cell across the table ("一、办公室", or "一 | 办公室" beside the 序号):
     the group the next rows belong to."""
-    new = {id(c): c for c in (omap[r][k] for k in range(table.n_cols))
-           if c is not None and c.row == r and _text(c)}
-    cells = [c for c in new.values() if c.col != seq_col or c.col_span > 1]
-    if len(cells) != 1:
+    cell: Cell | None = None
+    for c in omap[r]:  # the one new cell with text (not a plain 序号), or no group row
+        if c is None or c is cell or c.row != r or (c.col == seq_col and c.col_span <= 1) or not _text(c):
+            continue
+        if cell is not None:
+            return None  # a second cell: a data row
+        cell = c
+    if cell is None:
         return None
-    cell = cells[0]
+    return _group_text(table, cell, seq_col)
+
+
+def _group_text(table: Table, cell: Cell, seq_col: int | None) -> str | None:
+    """The group a row's one cell names, when it spans (nearly) the whole table."""
     others = table.n_cols - (1 if seq_col is not None and cell.col != seq_col else 0)
     if cell.col_span >= max(2, others - 1) and not _NUMERIC.match(compact(cell.text)):
         text = cell.text.strip()
@@ -281,17 +300,64 @@ def _group_label(table: Table, omap: list[list[Cell | None]], r: int, seq_col: i
     return None
 
 
+@dataclass
+class TableView:
+    """A table's cells read once, for every grid position: the origin cell that covers it
+    (:meth:`Table.origin_map`), that cell's row and its text (the filled grid,
+    :meth:`Table.grid`), stripped and not.
+
+    Reading an attribute of a pydantic model costs several times a plain object's, and the
+    rows of a table are read position by position; the view reads each cell once.
+    """
+
+    omap: list[list[Cell | None]]
+    origin_rows: list[list[int | None]]
+    texts: list[list[str]]
+    stripped: list[list[str]]
+    has_merges: bool
+
+
+def table_view(table: Table) -> TableView:
+    """The :class:`TableView` of ``table`` (the same positions, in the same order of writing, as
+    ``origin_map`` and ``grid(filled=True)``: a later cell overlapping an earlier one wins)."""
+    n_rows, n_cols = table.n_rows, table.n_cols
+    omap: list[list[Cell | None]] = [[None] * n_cols for _ in range(n_rows)]
+    orow: list[list[int | None]] = [[None] * n_cols for _ in range(n_rows)]
+    texts = [[""] * n_cols for _ in range(n_rows)]
+    stripped = [[""] * n_cols for _ in range(n_rows)]
+    has_merges = False
+    for c in table.cells:
+        d = c.__dict__
+        r0, k0, rs, cs, text = d["row"], d["col"], d["row_span"], d["col_span"], d["text"]
+        if text is None:
+            text = ""
+        bare = text.strip()
+        if rs > 1:
+            has_merges = True
+        if rs == 1 and cs == 1:
+            if r0 < n_rows and k0 < n_cols:
+                omap[r0][k0], orow[r0][k0], texts[r0][k0], stripped[r0][k0] = c, r0, text, bare
+            continue
+        for r in range(r0, min(r0 + rs, n_rows)):
+            o, w, t, b = omap[r], orow[r], texts[r], stripped[r]
+            for k in range(k0, min(k0 + cs, n_cols)):
+                o[k], w[k], t[k], b[k] = c, r0, text, bare
+    return TableView(omap, orow, texts, stripped, has_merges)
+
+
 def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow | None = None,
-              omap: list[list[Cell | None]] | None = None) -> list[LogicalRow]:
+              view: TableView | None = None) -> list[LogicalRow]:
     """The logical rows of a table under ``cmap`` (header rows, repeated headers and group rows
     are skipped; group rows label the rows below them).
 
     ``carry`` is the last row of the table this one continues: leading rows with no name and no
     number of their own (a cell broken by a page) are added to it, not dropped.
     """
-    omap = omap if omap is not None else table.origin_map()
-    filled = table.grid(filled=True)
-    has_merges = any(c.row_span > 1 for c in table.cells)
+    if view is None:
+        view = table_view(table)
+    omap, orows, stripped = view.omap, view.origin_rows, view.stripped
+    filled = view.texts
+    has_merges = view.has_merges
     start = (max(cmap.header_rows) + 1) if cmap.header_rows and not cmap.inherited else 0
     name_col = cmap.col("risk")
     name_from = "risk"
@@ -318,36 +384,38 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
     header = _header_keys(cmap)
     labelled = sorted(cmap.labels.items())
     n_cols = table.n_cols
+    table_index = table.index
     rows: list[LogicalRow] = []
     cur: LogicalRow | None = carry
     group: str | None = carry.group if carry is not None else None
     for r in range(start, table.n_rows):
-        if _is_repeat_header(omap, r, cmap, header):
+        if _repeats_header(view, r, header):
             continue
-        g = _group_label(table, omap, r, seq_col)
+        g = _group_row(table, view, r, seq_col)
         if g is not None:
             group, cur = g, None
             continue
+        omap_r, orow_r, bare_r = omap[r], orows[r], stripped[r]
         vals = list(filled[r])
-        for c in list(inherit):
-            if vals[c]:
-                del inherit[c]  # the column has a value of its own from here on
-            else:
-                vals[c] = inherit[c]
+        if inherit:
+            for c in list(inherit):
+                if vals[c]:
+                    del inherit[c]  # the column has a value of its own from here on
+                else:
+                    vals[c] = inherit[c]
         for c in fill_cols:  # flattened sources: an empty grouping cell repeats the one above
             if vals[c]:
                 last_fill[c] = vals[c]
             elif c in last_fill:
                 vals[c] = last_fill[c]
-        ncell = omap[r][name_col]
-        name_here = _text(ncell) if _new(ncell, r) else ""
-        name_covered = ncell is not None and ncell.row < r
-        seq_cell = omap[r][seq_col] if seq_col is not None else None
-        seq_new = _new(seq_cell, r) and bool(_text(seq_cell))
-        seq_covered = seq_cell is not None and seq_cell.row < r
-        man_cell = omap[r][man_col] if man_col is not None else None
-        man_here = _text(man_cell) if _new(man_cell, r) else ""
-        measures_here = [(omap[r][c], c) for c in measure_cols if _new(omap[r][c], r) and _text(omap[r][c])]
+        name_row = orow_r[name_col]  # the row of the cell covering the name column
+        name_here = bare_r[name_col] if name_row == r else ""
+        name_covered = name_row is not None and name_row < r
+        seq_row = orow_r[seq_col] if seq_col is not None else None
+        seq_new = seq_row == r and bool(bare_r[seq_col])  # type: ignore[index]
+        seq_covered = seq_row is not None and seq_row < r
+        man_here = bare_r[man_col] if man_col is not None and orow_r[man_col] == r else ""
+        measures_here = [(omap_r[c], c) for c in measure_cols if orow_r[c] == r and bare_r[c]]
         anything = name_here or man_here or measures_here
         continues = cur is not None and (
             (name_covered and not seq_new)
@@ -357,7 +425,7 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
         )
         if continues and cur is not None:
             if cur is carry:
-                cur.continued_in.append((table.index, r))
+                cur.continued_in.append((table_index, r))
             else:
                 cur.rows.append(r)
             if man_here:
@@ -377,25 +445,29 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
                 else:
                     cur.measure_cells.append((cell.text, cell))
             for c in resp_cols:
-                cell = omap[r][c]
-                if _new(cell, r) and _text(cell):
-                    cur.extra.setdefault(c, []).append(_text(cell))
+                if orow_r[c] == r and bare_r[c]:
+                    cur.extra.setdefault(c, []).append(bare_r[c])
             continue
         name, nfrom, ncol = name_here, name_from, name_col
         if not name and name_covered and seq_new:
-            name = _text(ncell)  # a merged name over rows that number separate risks
+            name = bare_r[name_col]  # a merged name over rows that number separate risks
         manifestation = [man_here] if man_here else []
         if not name and man_here and seq_new:
             # only the description is filled in: its text is the risk's name (dev 04/90)
             name, nfrom, ncol, manifestation = man_here, "manifestation", man_col, []
         if not name or hx.is_footer(name):
             if anything:
-                _log.debug("table %d row %d: no risk name (or a sign-off line): skipped", table.index, r)
+                _log.debug("table %d row %d: no risk name (or a sign-off line): skipped", table_index, r)
             cur = None
             continue
+        values: dict[str, str] = {}
+        for c, lab in labelled:
+            v = (vals[c] or "").strip()
+            if v and lab not in values:
+                values[lab] = v
         cur = LogicalRow(
             rows=[r],
-            values={},
+            values=values,
             columns=dict(enumerate(vals[:n_cols])),
             name=name,
             name_col=ncol,
@@ -403,17 +475,50 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
             manifestation=manifestation,
             measure_cells=[(cell.text, cell) for cell, _c in measures_here if cell is not None],
             group=group,
-            first_cell=ncell,
+            first_cell=omap_r[name_col],
         )
-        for c, lab in labelled:
-            v = (vals[c] or "").strip()
-            if v and lab not in cur.values:
-                cur.values[lab] = v
         for c in mark_cols:  # a ticked 高/中/低 column names the level
-            if _new(omap[r][c], r) and _text(omap[r][c]):
+            if orow_r[c] == r and bare_r[c]:
                 cur.level_marks.append(cmap.header_text.get(c, "").split("/")[-1])
         rows.append(cur)
     return rows
+
+
+def _repeats_header(view: TableView, r: int, header: dict[int, str]) -> bool:
+    """:func:`_is_repeat_header` over the view's texts."""
+    if len(header) < 2:
+        return False
+    need = max(2, int(0.6 * len(header)))
+    orow_r, texts_r = view.origin_rows[r], view.texts[r]
+    n = len(orow_r)
+    same, left = 0, len(header)
+    for c, k in header.items():  # stops once the count is decided: a data row is out in a few
+        left -= 1
+        if c < n and orow_r[c] is not None and key(texts_r[c]) == k:
+            same += 1
+            if same >= need:
+                return True
+        elif same + left < need:
+            return False
+    return False
+
+
+def _group_row(table: Table, view: TableView, r: int, seq_col: int | None) -> str | None:
+    """:func:`_group_label` over the view: the cells' rows and texts without reading the cells."""
+    orow_r, bare_r, omap_r = view.origin_rows[r], view.stripped[r], view.omap[r]
+    cell: Cell | None = None
+    for k in range(len(orow_r)):
+        if orow_r[k] != r or not bare_r[k]:
+            continue
+        c = omap_r[k]
+        if c is cell or (c.col == seq_col and c.col_span <= 1):  # type: ignore[union-attr]
+            continue
+        if cell is not None:
+            return None  # a second cell: a data row
+        cell = c
+    if cell is None:
+        return None
+    return _group_text(table, cell, seq_col)
 
 
 # -- key-value forms ----------------------------------------------------------------------
@@ -422,13 +527,13 @@ KV_LABELS = ("risk", "manifestation", "measure", "level", "category", "responsib
              "unit", "post", "power")
 
 
-def read_key_value(table: Table, hx: HeaderIndex) -> list[LogicalRow]:
+def read_key_value(table: Table, hx: HeaderIndex, omap: list[list[Cell | None]] | None = None) -> list[LogicalRow]:
     """A form whose rows are "label | value" (风险点 | …, 防控措施 | …): one record per 风险点.
 
     Pairs may sit side by side (label | value | label | value). A new 风险点 label starts a new
     record; other labels fill the current one.
     """
-    omap = table.origin_map()
+    omap = omap if omap is not None else table.origin_map()
     pairs: list[tuple[str, str, Cell, int]] = []
     for r in range(table.n_rows):
         seen: set[int] = set()

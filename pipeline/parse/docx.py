@@ -22,6 +22,7 @@ import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,18 @@ T_JC = _W + "jc"
 _WRAPPERS = frozenset({T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO, T_HYPERLINK,
                        T_SMARTTAG, T_FLDSIMPLE, T_DIR, T_BDO, T_OMATHPARA})
 _SKIPPED = frozenset({T_DEL, T_MOVEFROM, T_PPR, T_RPR})
+_BLOCK_WRAPPERS = frozenset({T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO})
+
+# Off only to check the plain-content fast paths against the walk they stand for (tests).
+_FAST = True
+# Every tag to which the walk of a table gives a meaning beyond a cell's paragraphs of runs of
+# text: a table holding none of them is read by _Walker._plain_table. The table's own tag
+# comes first in the probe's results.
+_PLAIN_TABLE_STOP = (T_TBL, T_TAB, T_PTAB, T_BR, T_CR, T_SYM, T_NBHYPHEN, T_LRPB, T_DRAWING, T_PICT,
+                     T_OBJECT, T_TXBX, T_ALT, T_OMATH, T_RUBY, T_PAGEBREAKBEFORE, T_SECTPR, T_GRIDBEFORE,
+                     *sorted(_WRAPPERS | _BLOCK_WRAPPERS))
+# what _Walker._table_stream reads, in document order
+_PLAIN_TABLE_TAGS = (T_TR, T_TC, T_GRIDSPAN, T_VMERGE, T_HMERGE, T_P, T_T, T_PSTYLE, T_NUMID, T_ILVL)
 
 _MAX_PART = 256 * 1024 * 1024  # an uncompressed part bigger than this is refused (zip bomb)
 
@@ -367,19 +380,18 @@ class _Para:
     page = 1
 
 
-class _C:
-    """A cell while its table is being read (cheaper than a pydantic model per step)."""
+# A cell while its table is being read: [row, col, row_span, col_span, text, nested tables].
+# A list, not an object: a table makes hundreds, and a list costs a fraction of an instance
+# whose __init__ runs in Python (or of a pydantic model per step).
+_C = list
+_ROW, _COL, _ROWSPAN, _COLSPAN, _TEXT, _TABLES = range(6)
 
-    __slots__ = ("row", "col", "row_span", "col_span", "text", "tables")
 
-    def __init__(self, row: int, col: int, span: int, text: str, tables: list[_T]):
-        self.row, self.col, self.row_span, self.col_span = row, col, 1, span
-        self.text, self.tables = text, tables
-
-    def add(self, text: str, tables: list[_T]) -> None:
-        if text:
-            self.text = f"{self.text}\n{text}" if self.text else text
-        self.tables.extend(tables)
+def _add(cell: list[Any], text: str, tables: list[_T]) -> None:
+    """Merge the text and nested tables of a covered cell into its origin cell."""
+    if text:
+        cell[_TEXT] = f"{cell[_TEXT]}\n{text}" if cell[_TEXT] else text
+    cell[_TABLES].extend(tables)
 
 
 @dataclass
@@ -391,7 +403,7 @@ class _T:
     page: int
     n_rows: int = 0
     n_cols: int = 0
-    cells: list[_C] = field(default_factory=list)
+    cells: list[list[Any]] = field(default_factory=list)  # see _C
 
 
 class _Walker:
@@ -409,6 +421,8 @@ class _Walker:
         self.page = 1
         self.saw_pages = False
         self._break_pending = False  # a hard break just happened: the next rendered break is the same page
+        # whether a paragraph style carries list numbering (else only a w:numPr numbers)
+        self._styles_number = styles.default_has_num or any(st.num_id is not None for st in styles.raw.values())
 
     # pages ------------------------------------------------------------------------------
     def _hard_break(self) -> None:
@@ -636,16 +650,15 @@ class _Walker:
 
     # tables -----------------------------------------------------------------------------
     def table(self, tbl: Any, nested_in: int | None) -> _T:
+        if _FAST:
+            fast = self._plain_table(tbl, nested_in)
+            if fast is not None:
+                return fast
         t = _T(index=self.table_count, nested_in=nested_in, page=self.page)
         self.table_count += 1
-        for g in _kids(tbl):
-            if g.tag == T_TBLGRID:
-                t.n_cols = sum(1 for c in g if c.tag == T_GRIDCOL)
-                break
-        open_v: dict[int, _C] = {}  # grid column → origin cell of a running vertical merge
-        r = -1
+        t.n_cols = _grid_cols(tbl)
+        rows: list[tuple[int, list[_CellRead]]] = []
         for tr in _rows(tbl):
-            r += 1
             col = 0
             row_kids = _kids(tr)  # each child proxied once
             for lead in row_kids[:2]:  # w:trPr, after an optional w:tblPrEx
@@ -654,8 +667,7 @@ class _Walker:
                         if prop.tag == T_GRIDBEFORE:
                             col = max(0, _int_val(prop) or 0)
                     break
-            prev: _C | None = None
-            still_open: dict[int, _C] = {}  # merges this row continues or starts
+            cells: list[_CellRead] = []
             for tc in _cells(row_kids):
                 span, vmerge, hmerge = 1, None, None
                 kids = _kids(tc)
@@ -672,40 +684,210 @@ class _Walker:
                 lines: list[str] = []
                 nested: list[_T] = []
                 self._content(kids, lines, nested, t.index)
-                text = "\n".join(lines)
-                if hmerge == "continue" and prev is not None:
-                    # legacy horizontal merge: this cell widens the one before it
-                    prev.col_span += span
-                    prev.add(text, nested)
-                    if prev.row == r and prev.col in still_open:
-                        for k in range(col, col + span):
-                            still_open[k] = prev
-                    col += span
-                    continue
-                if vmerge == "continue":
-                    origin = open_v.get(col)
-                    if origin is not None and origin.col == col and origin.col_span == span:
-                        origin.row_span = r - origin.row + 1
-                        # Word hides a continued cell's text; keep it rather than lose what a
-                        # generator put there
-                        origin.add(text, nested)
-                        for k in range(col, col + span):
-                            still_open[k] = origin
-                        prev = origin
-                        col += span
-                        continue
-                cell = _C(r, col, span, text, nested)
-                t.cells.append(cell)
-                if vmerge is not None:  # restart (or a continue with nothing above: a new origin)
-                    for k in range(col, col + span):
-                        still_open[k] = cell
-                prev = cell
-                col += span
-            open_v = still_open  # a merge ends at any row that does not continue it
-            if col > t.n_cols:
-                t.n_cols = col
-        t.n_rows = r + 1
+                cells.append((span, vmerge, hmerge, "\n".join(lines), nested))
+            rows.append((col, cells))
+        _place(t, rows)
         return t
+
+    def _plain_table(self, tbl: Any, nested_in: int | None) -> _T | None:
+        """:meth:`table` for a table of plain cells, or None when it holds anything else.
+
+        Most tables are rows of cells of paragraphs of runs of text: the walk of :meth:`table`
+        then reads exactly the w:tr children of the w:tbl, their w:tc children, the w:p
+        children of those, and the w:t in their w:r children, plus the merge properties of
+        each cell's w:tcPr (and, for list numbers, the w:pPr of each paragraph). Such a table
+        is read here from C-level ``iter()`` calls over those tags instead of proxying and
+        dispatching on every element (tcW, rPr, pPr …), which costs several times the parse
+        of the XML. One ``iter()`` probe first refuses any table holding a tag the walk gives
+        a meaning to beyond that (tabs, breaks, symbols, drawings and text boxes,
+        mc:AlternateContent, content wrappers, math, ruby, nested tables, page and section
+        breaks, w:gridBefore); an element found where the walk would not look refuses it too.
+
+        A refusal leaves the walker as it found it: the list counters are put back, and the
+        table count and page state change only once the whole table has passed.
+        """
+        probe = tbl.iter(*_PLAIN_TABLE_STOP, T_NUMPR)
+        next(probe)  # the table itself
+        own_numbers = False
+        for el in probe:
+            if el.tag != T_NUMPR:
+                return None
+            own_numbers = True
+        # list numbers come from a w:numPr of the paragraph or of its style
+        numbered = bool(self.numbering.nums) and (own_numbers or self._styles_number)
+        got = self._table_stream(tbl) if numbered else self._table_texts(tbl)
+        if got is None:
+            return None
+        rows, text_seen = got
+        t = _T(index=self.table_count, nested_in=nested_in, page=self.page)
+        self.table_count += 1
+        t.n_cols = _grid_cols(tbl)
+        if text_seen:
+            self._break_pending = False
+        _place(t, rows)
+        return t
+
+    def _table_texts(self, tbl: Any) -> tuple[list[tuple[int, list[_CellRead]]], bool] | None:
+        """The rows of a plain table none of whose paragraphs gets a list number (None if it
+        is not plain after all), and whether a w:t held text.
+
+        Its cells are the w:tc children of its w:tr children; each w:t is traced up to its
+        w:r, its w:p and the cell holding that, and each merge property up to its cell, so
+        only the rows, cells and w:t are proxied and few tags are read. A paragraph without
+        text adds nothing to its cell, so w:p need not be looked for.
+        """
+        cell_of: dict[Any, list[Any]] = {}
+        grid: list[list[list[Any]]] = []
+        for tr in tbl.iterchildren(T_TR):
+            row: list[list[Any]] = []
+            for tc in tr.iterchildren(T_TC):
+                cell = [1, None, None, []]  # w:gridSpan, w:vMerge, w:hMerge, paragraphs' texts
+                row.append(cell)
+                cell_of[tc] = cell
+            grid.append(row)
+        p = None
+        parts: list[str] = []
+        text_seen = False
+        for t in tbl.iter(T_T):
+            r = t.getparent()
+            if r.tag != T_R:
+                return None
+            par = r.getparent()
+            if par is not p:  # the first w:t of a paragraph (held here, so its proxy stays the same)
+                cell = cell_of.get(par.getparent())  # type: ignore[assignment]
+                if cell is None or par.tag != T_P:
+                    return None
+                p = par
+                parts = []
+                cell[3].append(parts)
+            s = t.text
+            if s:
+                parts.append(s)
+                text_seen = True
+        for el in tbl.iter(T_GRIDSPAN, T_VMERGE, T_HMERGE):
+            pr = el.getparent()
+            cell = cell_of.get(pr.getparent())  # type: ignore[assignment]
+            if cell is None or pr.tag != T_TCPR or pr.getprevious() is not None:
+                return None
+            tag = el.tag
+            if tag == T_GRIDSPAN:
+                cell[0] = max(1, min(_int_val(el) or 1, 1000))
+            elif tag == T_VMERGE:
+                cell[1] = el.get(_VAL, "continue")
+            else:
+                cell[2] = el.get(_VAL, "continue")
+        rows: list[tuple[int, list[_CellRead]]] = []
+        for row in grid:
+            cells: list[_CellRead] = []
+            for span, vmerge, hmerge, paras in row:
+                text = ""
+                for ps in paras:
+                    para = ps[0] if len(ps) == 1 else "".join(ps)
+                    if para.strip():
+                        text = f"{text}\n{para}" if text else para
+                cells.append((span, vmerge, hmerge, text, []))
+            rows.append((0, cells))
+        return rows, text_seen
+
+    def _table_stream(self, tbl: Any) -> tuple[list[tuple[int, list[_CellRead]]], bool] | None:
+        """:meth:`_table_texts` for a table whose paragraphs may get list numbers: every w:p
+        counts then, with its w:pStyle and w:numPr, so the table is read as one stream of the
+        tags that matter, in document order, each checked to stand where the walk looks."""
+        numbering = self.numbering
+        saved = numbering.counters()
+        label_any = self.styles.default_has_num
+        rows: list[tuple[int, list[_CellRead]]] = []
+        cells: list[_CellRead] = []
+        tr = tc = p = None
+        span, vmerge, hmerge = 1, None, None  # of the current cell
+        cell = ""  # the current cell's text: its non-blank paragraphs, one a line
+        text = ""  # the current paragraph's text
+        style_id = num_id = ilvl = None  # the current paragraph's
+        text_seen = False
+        for el in tbl.iter(*_PLAIN_TABLE_TAGS):
+            tag = el.tag
+            if tag == T_T:
+                r = el.getparent()
+                if r.getparent() is not p or r.tag != T_R:
+                    break
+                s = el.text
+                if s:
+                    text += s
+                    text_seen = True
+                continue
+            if tag == T_VMERGE or tag == T_GRIDSPAN or tag == T_HMERGE:
+                pr = el.getparent()
+                if pr.getparent() is not tc or pr.tag != T_TCPR or pr.getprevious() is not None:
+                    break
+                if tag == T_VMERGE:
+                    vmerge = el.get(_VAL, "continue")
+                elif tag == T_GRIDSPAN:
+                    span = max(1, min(_int_val(el) or 1, 1000))
+                else:
+                    hmerge = el.get(_VAL, "continue")
+                continue
+            if tag == T_PSTYLE or tag == T_NUMID or tag == T_ILVL:  # of the w:pPr opening the w:p
+                pr = el.getparent()
+                if tag != T_PSTYLE:
+                    if pr.tag != T_NUMPR:
+                        break
+                    pr = pr.getparent()
+                if pr.getparent() is not p or pr.tag != T_PPR or pr.getprevious() is not None:
+                    break
+                if tag == T_PSTYLE:
+                    style_id = el.get(_VAL)
+                elif tag == T_NUMID:
+                    num_id = el.get(_VAL)
+                else:
+                    ilvl = _int_val(el)
+                continue
+            # a w:p, w:tc or w:tr: the paragraph being read (if any) ends
+            if p is not None:
+                if num_id is not None or style_id is not None or label_any:
+                    text = self._labelled(text, num_id, ilvl, style_id)
+                    style_id = num_id = ilvl = None
+                if text.strip():
+                    cell = f"{cell}\n{text}" if cell else text
+                text = ""
+            if tag == T_P:
+                if el.getparent() is not tc:
+                    break
+                p = el
+                continue
+            if tc is not None:  # a w:tc or w:tr: the cell being read ends
+                cells.append((span, vmerge, hmerge, cell, []))
+                span, vmerge, hmerge, cell = 1, None, None, ""
+            if tag == T_TC:
+                if el.getparent() is not tr:
+                    break
+                tc, p = el, None
+                continue
+            if el.getparent() is not tbl:  # a w:tr
+                break
+            tr, tc, p = el, None, None
+            cells = []
+            rows.append((0, cells))
+        else:
+            # the end of the last paragraph and cell
+            if p is not None:
+                if num_id is not None or style_id is not None or label_any:
+                    text = self._labelled(text, num_id, ilvl, style_id)
+                if text.strip():
+                    cell = f"{cell}\n{text}" if cell else text
+            if tc is not None:
+                cells.append((span, vmerge, hmerge, cell, []))
+            return rows, text_seen
+        numbering.restore(saved)  # refused part-way: undo the list numbers given so far
+        return None
+
+    def _labelled(self, text: str, num_id: str | None, ilvl: int | None, style_id: str | None) -> str:
+        """A paragraph's text with its automatic number in front, as :meth:`cell_para` makes it."""
+        label = self._label(num_id, ilvl, style_id)
+        if not label:
+            return text
+        if text.strip():
+            return label + (" " if _needs_space(label) else "") + text.lstrip()
+        return label
 
     def _content(self, children: Any, lines: list[str], nested: list[_T], table_index: int) -> None:
         """The text lines and nested tables of a cell (or of a text box inside one): an element
@@ -746,35 +928,36 @@ class _Walker:
                     self.body(branch)
 
 
-_BLOCK_WRAPPERS = frozenset({T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO})
-
 # a private-use character as a line of its own separates texts normalised in one batch
 _SENTINEL = "\ue000"
 
 
 def _normalise_all(texts: list[str]) -> list[tuple[str, str | None]]:
-    """``with_raw`` of every text, in one call of ``normalise`` on the texts joined.
+    """``with_raw`` of every text, in one call of ``normalise`` on the distinct texts joined.
 
     Normalisation works within lines (and on runs of blank lines), so texts joined by a line
     holding only a sentinel come back separately, each exactly as normalised alone. Falls
     back to one call per text if a text holds the sentinel or the split does not come out even.
+    A text is normalised once however often it recurs (a risk table repeats its levels,
+    categories and owners down whole columns).
     """
-    out: list[tuple[str, str | None]] = [("", None)] * len(texts)
-    todo = [i for i, t in enumerate(texts) if t]
-    if not todo:
-        return out
-    src = [texts[i] for i in todo]
-    pieces: list[str] = []
-    if not any(_SENTINEL in t for t in src):
-        pieces = normalise(f"\n{_SENTINEL}\n".join(src)).split(_SENTINEL)
-    if len(pieces) != len(src):
-        for i in todo:
-            out[i] = with_raw(texts[i])
-        return out
-    for i, piece in zip(todo, pieces, strict=True):
-        n = piece.strip()
-        out[i] = (n, None if n == texts[i] else texts[i])
-    return out
+    done: dict[str, tuple[str, str | None]] = dict.fromkeys(texts)  # type: ignore[arg-type]
+    done.pop("", None)
+    uniq = list(done)
+    if uniq:
+        joined = f"\n{_SENTINEL}\n".join(uniq)
+        pieces: list[str] = []
+        if joined.count(_SENTINEL) == len(uniq) - 1:  # no text holds the sentinel itself
+            pieces = normalise(joined).split(_SENTINEL)
+        if len(pieces) == len(uniq):
+            for t, piece in zip(uniq, pieces, strict=True):
+                n = piece.strip()
+                done[t] = (n, None if n == t else t)
+        else:
+            for t in uniq:
+                done[t] = with_raw(t)
+    done[""] = ("", None)
+    return list(map(done.__getitem__, texts))
 
 
 def _collect_texts(items: list[_Para | _T]) -> list[str]:
@@ -782,8 +965,8 @@ def _collect_texts(items: list[_Para | _T]) -> list[str]:
 
     def table(t: _T) -> None:
         for c in t.cells:
-            texts.append(c.text)
-            for n in c.tables:
+            texts.append(c[_TEXT])
+            for n in c[_TABLES]:
                 table(n)
 
     for it in items:
@@ -819,27 +1002,44 @@ def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Bl
     emphasised: set[int] = set()
     last_text: str | None = None  # the previous paragraph block, for table captions
     loc_of, cell_of, table_of, block_of = Loc.from_fields, Cell.from_fields, Table.from_fields, Block.from_fields
+    loc_many, cell_many = Loc.from_fields_many, Cell.from_fields_many
 
     def table_loc(t: _T, block: int) -> Loc:
         return loc_of({"file": file, "page": t.page, "block": block, "table": t.index, "row": None, "col": None,
                        "span": None}, set(_FS_TABLE_LOC))
 
     def table(t: _T, block: int, title: str | None, top: bool) -> Table:
-        cells = []
+        cs = t.cells
         page, index = t.page, t.index
-        for c in t.cells:
-            text, raw = next(normed)
-            row, col = c.row, c.col
-            loc = loc_of({"file": file, "page": page, "block": block, "table": index, "row": row, "col": col,
-                          "span": None}, set(_FS_CELL_LOC))
-            if c.tables:
-                nested = [table(n, block, None, False) for n in c.tables]
-                cells.append(cell_of({"row": row, "col": col, "row_span": c.row_span, "col_span": c.col_span,
-                                      "text": text, "raw": raw, "tables": nested, "loc": loc},
-                                     set(_FS_CELL) | {"tables"}))
-            else:
-                cells.append(cell_of({"row": row, "col": col, "row_span": c.row_span, "col_span": c.col_span,
-                                      "text": text, "raw": raw, "tables": [], "loc": loc}, set(_FS_CELL)))
+        if not any(c[_TABLES] for c in cs):
+            # the usual table: its cells' texts come in a row, and every cell and location
+            # has the same fields set, so they are made a table at a time; the locations
+            # differ only in row and column, and copying a dict costs half of building one
+            texts = list(islice(normed, len(cs)))
+            base = {"file": file, "page": page, "block": block, "table": index, "row": None, "col": None,
+                    "span": None}
+            loc_values = list(map(dict.copy, repeat(base, len(cs))))
+            for d, c in zip(loc_values, cs, strict=True):
+                d["row"] = c[_ROW]
+                d["col"] = c[_COL]
+            locs = loc_many(loc_values, _FS_CELL_LOC)
+            cells = cell_many([{"row": c[_ROW], "col": c[_COL], "row_span": c[_ROWSPAN], "col_span": c[_COLSPAN],
+                                "text": tr[0], "raw": tr[1], "tables": [], "loc": loc}
+                               for c, tr, loc in zip(cs, texts, locs, strict=True)], _FS_CELL)
+        else:
+            cells = []
+            for row, col, row_span, col_span, _, nested_read in cs:
+                text, raw = next(normed)
+                loc = loc_of({"file": file, "page": page, "block": block, "table": index, "row": row, "col": col,
+                              "span": None}, set(_FS_CELL_LOC))
+                if nested_read:
+                    nested = [table(n, block, None, False) for n in nested_read]
+                    cells.append(cell_of({"row": row, "col": col, "row_span": row_span, "col_span": col_span,
+                                          "text": text, "raw": raw, "tables": nested, "loc": loc},
+                                         set(_FS_CELL) | {"tables"}))
+                else:
+                    cells.append(cell_of({"row": row, "col": col, "row_span": row_span, "col_span": col_span,
+                                          "text": text, "raw": raw, "tables": [], "loc": loc}, set(_FS_CELL)))
         return table_of({"index": index, "n_rows": t.n_rows, "n_cols": t.n_cols, "cells": cells, "pages": [],
                          "title": title, "nested_in": t.nested_in, "loc": table_loc(t, block)},
                         set(_FS_TABLE) | {"title"} if top else set(_FS_TABLE))
@@ -991,6 +1191,63 @@ def _rows(tbl: Any) -> list[Any]:
         elif ch.tag in (T_SDT, T_SDTCONTENT, T_CUSTOMXML, T_INS, T_MOVETO):
             out.extend(_rows(ch))
     return out
+
+
+def _grid_cols(tbl: Any) -> int:
+    """The number of w:gridCol in the table's first w:tblGrid (0 without one)."""
+    for g in _kids(tbl):
+        if g.tag == T_TBLGRID:
+            return sum(1 for c in g if c.tag == T_GRIDCOL)
+    return 0
+
+
+# one cell as read, before merging: (w:gridSpan, w:vMerge, w:hMerge, text, nested tables)
+_CellRead = tuple[int, "str | None", "str | None", str, "list[_T]"]
+
+
+def _place(t: _T, rows: list[tuple[int, list[_CellRead]]]) -> None:
+    """Resolve the cells of each row (its w:gridBefore and its cells) into origin cells
+    with spans on ``t``: w:gridSpan, w:vMerge, legacy w:hMerge."""
+    open_v: dict[int, list[Any]] = {}  # grid column → origin cell of a running vertical merge
+    out = t.cells
+    r = -1
+    for col, cells in rows:
+        r += 1
+        prev: list[Any] | None = None
+        still_open: dict[int, list[Any]] = {}  # merges this row continues or starts
+        for span, vmerge, hmerge, text, nested in cells:
+            if hmerge == "continue" and prev is not None:
+                # legacy horizontal merge: this cell widens the one before it
+                prev[_COLSPAN] += span
+                _add(prev, text, nested)
+                if prev[_ROW] == r and prev[_COL] in still_open:
+                    for k in range(col, col + span):
+                        still_open[k] = prev
+                col += span
+                continue
+            if vmerge == "continue":
+                origin = open_v.get(col)
+                if origin is not None and origin[_COL] == col and origin[_COLSPAN] == span:
+                    origin[_ROWSPAN] = r - origin[_ROW] + 1
+                    # Word hides a continued cell's text; keep it rather than lose what a
+                    # generator put there
+                    _add(origin, text, nested)
+                    for k in range(col, col + span):
+                        still_open[k] = origin
+                    prev = origin
+                    col += span
+                    continue
+            cell = [r, col, 1, span, text, nested]  # a _C
+            out.append(cell)
+            if vmerge is not None:  # restart (or a continue with nothing above: a new origin)
+                for k in range(col, col + span):
+                    still_open[k] = cell
+            prev = cell
+            col += span
+        open_v = still_open  # a merge ends at any row that does not continue it
+        if col > t.n_cols:
+            t.n_cols = col
+    t.n_rows = r + 1
 
 
 def _cells(children: list[Any]) -> list[Any]:

@@ -272,6 +272,16 @@ class Numbering:
             i += 1
         return "".join(out)
 
+    def counters(self) -> tuple[dict[str, list[int | None]], set[str]]:
+        """A copy of the running counters, for :meth:`restore`."""
+        return {k: list(v) for k, v in self._counters.items()}, set(self._started)
+
+    def restore(self, state: tuple[dict[str, list[int | None]], set[str]]) -> None:
+        """Put back the counters :meth:`counters` copied (a reading that was abandoned)."""
+        counters, started = state
+        self._counters = {k: list(v) for k, v in counters.items()}
+        self._started = set(started)
+
     def reset(self) -> None:
         """Forget all counters (a new document)."""
         self._counters.clear()

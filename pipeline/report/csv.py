@@ -15,8 +15,8 @@ def to_csv(head: list[str], rows: list[list[Any]]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(neutralise_row(head))
-    for r in rows:
-        w.writerow(["" if v is None else v for v in neutralise_row(r)])
+    memo: dict[str, str] = {}
+    w.writerows(["" if v is None else v for v in neutralise_row(r, memo)] for r in rows)
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -3,7 +3,8 @@
 Offline by construction: inline CSS, one small inline script admitted by a Content-Security-Policy
 hash (no CDN, no fonts, no network: ``default-src 'none'``), the graph as a ``data:`` image.
 Every text that comes from a submission — cell text, file names, unit names — goes through
-Jinja2's autoescape; the only unescaped strings are our own CSS and script.
+Jinja2's autoescape; the only unescaped strings are our own CSS and script, and the graph's
+``data:`` URI, which is base64 (no character in it that HTML would escape).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipeline.model import Loc
 from pipeline.report.labels import labels
@@ -22,6 +25,7 @@ from pipeline.report.view import UnitReport
 _log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+_URI_CHARS = re.compile(r"[A-Za-z0-9+/=:;,.-]*")
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +73,15 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+def _safe_uri(uri: str) -> Any:
+    """A ``data:`` URI of :func:`svg_data_uri` as markup: escaping it would change nothing (its
+    alphabet is letters, digits and ``+/=:;,``) but cost as much as a large part of the page."""
+    from markupsafe import Markup
+
+    assert _URI_CHARS.fullmatch(uri)  # nothing a browser could read as the end of the attribute
+    return Markup(uri)
+
+
 def where(loc: Loc, lang: str) -> str:
     if lang == "en":
         parts = [f"{k} {v}" for k, v in (("p.", loc.page), ("table", _one(loc.table)), ("row", _one(loc.row)),
@@ -88,18 +101,116 @@ def _one(v: int | None) -> int | None:
     return None if v is None else v + 1
 
 
+class _MatrixRow(NamedTuple):
+    """One row of the coverage matrix, every value as the page shows it."""
+
+    n: str  # 1, 2, …
+    level: str  # data-level
+    dept: str  # data-dept
+    rules: str
+    state: str  # data-state
+    row_state: str  # class s-…
+    dept_cell: str
+    name: str
+    manifestation: str  # shown under the name when it says more
+    level_key: str  # sort key: high, medium, low, none
+    level_class: str
+    level_label: str
+    level_raw: str  # the submission's own wording, when it differs from the label
+    measures: list[tuple[str, bool, str | None]]  # text, generic, defence-line label
+    responsible: str
+    state_label: str
+    file: str
+    file_name: str
+    where: str
+
+
+class _FindingRow(NamedTuple):
+    level: str
+    dept: str
+    rule: str
+    severity: str
+    severity_label: str
+    message: str
+    file: str
+    page: str  # see _num
+    table: str
+    row: str
+    col: str
+
+
+class _FindingGroup(NamedTuple):
+    code: str
+    name: str
+    summary: str
+    hint: str
+    rows: list[_FindingRow]
+
+
+_LEVEL_KEY = {"high": "0", "medium": "1", "low": "2"}
+
+
+def _num(v: int | None, base: int = 0) -> str:
+    """A page, table, row or column as shown (tables, rows and columns count from 1), "" when unknown.
+    Written out here because the template escapes text faster than it formats numbers."""
+    return "" if v is None else str(v + base)
+
+
+def _label(L: dict[str, str], key: str) -> str:
+    return L.get(key, "")  # as the template's L[key]: a missing label shows as nothing
+
+
+def _matrix(report: UnitReport, L: dict[str, str]) -> list[_MatrixRow]:
+    rows = []
+    for i, x in enumerate(report.risks, 1):
+        lv, state = x.level, x.state
+        rules = " ".join(x.rules)
+        rows.append(_MatrixRow(
+            str(i), lv or "", x.department, rules, state or "", state or "unset", x.department or "—", x.name,
+            x.manifestation if x.manifestation and x.manifestation != x.name else "",
+            _LEVEL_KEY.get(lv, "3"), lv or "none", _label(L, lv) if lv else L["unknown_level"],
+            x.level_raw if x.level_raw and x.level_raw != L.get(lv) else "",
+            [(m.text, m.generic, _label(L, m.defense_line) if m.defense_line else None) for m in x.measures],
+            "、".join(x.responsible) if x.responsible else "—",
+            _label(L, state) if state else L["unset_state"],
+            x.file, x.file.rsplit("/", 1)[-1], where(x.loc, report.lang),
+        ))
+    return rows
+
+
+def _finding_groups(report: UnitReport, L: dict[str, str]) -> list[_FindingGroup]:
+    """The findings by rule, grouped as Jinja's ``groupby`` did: by the code regardless of case,
+    each group under the code of its first finding."""
+    def key(f: Any) -> Any:
+        return f.rule.lower() if isinstance(f.rule, str) else f.rule
+
+    groups = []
+    for _, members in groupby(sorted(report.findings, key=key), key):
+        rows = list(members)
+        first = rows[0]
+        info = report.rules.get(first.rule)
+        summary = (info.summary if report.lang == "en" else info.summary_zh) if info else ""
+        groups.append(_FindingGroup(first.rule, info.name if info else first.name, summary, first.hint, [
+            _FindingRow(x.level or "", x.department or "", x.rule, x.severity, _label(L, x.severity), x.message, x.file,
+                        _num(x.page), _num(x.table, 1), _num(x.row, 1), _num(x.col, 1))
+            for x in rows]))
+    return groups
+
+
 def render_unit(report: UnitReport) -> str:
     """The HTML text of one unit's report."""
     lang = report.lang
     ctx = base_context(lang, report.tool_version)
-    sev = {code: labels(lang).get(info.severity, info.severity) for code, info in report.rules.items()}
+    L = labels(lang)
+    sev = {code: L.get(info.severity, info.severity) for code, info in report.rules.items()}
     for f in report.findings:  # the severity in force (a profile may change it) beats the default
-        sev[f.rule] = labels(lang).get(f.severity, f.severity)
+        sev[f.rule] = L.get(f.severity, f.severity)
     ctx.update(
         r=report,
         f=report.figures,
-        graph_uri=svg_data_uri(report.graph_svg) if report.graph_svg else None,
-        where=lambda loc: where(loc, lang),
+        graph_uri=_safe_uri(svg_data_uri(report.graph_svg)) if report.graph_svg else None,
         sev_of=lambda code: sev.get(code, ""),
+        matrix=_matrix(report, L),
+        finding_groups=_finding_groups(report, L),
     )
     return environment().get_template("report.html.j2").render(**ctx)

@@ -12,15 +12,22 @@ import re
 from pipeline.report.labels import labels
 from pipeline.report.view import UnitReport
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_SPECIAL = "\\`*_{}[]()#+!|~-"  # the backslash first: the others gain one
+_MD_NEEDS = re.compile("[&<>" + re.escape(_MD_SPECIAL) + "]")
 
 
 def md_text(text: str | None) -> str:
     """Escape untrusted text for inline use in Markdown (also inside table cells)."""
     if not text:
         return ""
-    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = str(text)
+    if _MD_NEEDS.search(s):  # most text has nothing to escape
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for c in _MD_SPECIAL:  # a replace per character present beats one pass of str.translate
+            if c in s:
+                s = s.replace(c, "\\" + c)
+    if "\n" not in s and "\r" not in s:
+        return s.strip()
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     return "<br>".join(part.strip() for part in s.split("\n"))
 

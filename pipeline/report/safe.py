@@ -58,8 +58,21 @@ def neutralise(value: Any) -> Any:
     return "'" + text if is_formula_like(text) else text
 
 
-def neutralise_row(values: list[Any]) -> list[Any]:
-    return [neutralise(v) for v in values]
+def neutralise_row(values: list[Any], memo: dict[str, str] | None = None) -> list[Any]:
+    """:func:`neutralise` of each value. ``memo`` keeps the verdicts on text across rows: a report
+    repeats its file names, labels and codes on row after row."""
+    if memo is None:
+        return [neutralise(v) for v in values]
+    out = []
+    for v in values:
+        if type(v) is str:
+            text = memo.get(v)
+            if text is None:
+                text = memo[v] = neutralise(v)
+            out.append(text)
+        else:
+            out.append(neutralise(v))
+    return out
 
 
 def safe_filename(name: str, *, max_bytes: int = 120, default: str = "unnamed") -> str:

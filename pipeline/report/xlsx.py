@@ -2,34 +2,31 @@
 
 Frozen header rows, autofilters and column widths so that a reviewer can sort and filter at
 once; every cell passes :func:`pipeline.report.safe.neutralise` (no formula injection, no
-control characters). Written with openpyxl in write-only mode: rows stream to the file as they
-are appended, so a large unit costs neither the memory nor the time of a full worksheet model.
+control characters). Written with XlsxWriter, each cell by the writer for its type: text is
+stored as text (never as a formula, a number or a link, whatever it looks like), numbers as
+numbers. openpyxl, which is slower to write, still reads the .xlsx inputs.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.report.labels import labels
-from pipeline.report.safe import neutralise_row
+from pipeline.report.safe import neutralise, strip_control
 from pipeline.report.view import UnitReport
 
 _log = logging.getLogger(__name__)
 
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
-_HEADER_FILL = "FFDDE4EE"
-
-
-def col_letter(n: int) -> str:
-    """1 → A, 27 → AA."""
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
+_SHEET_NAME_MAX = 31  # UTF-16 code units, as Excel counts
+_HEADER_FILL = "#DDE4EE"
+# in memory: no temporary files; strings_to_*: off, so that text is stored as text whatever it looks like
+_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+_DIGIT_PX = 7  # pixels per character of column width (a Calibri 11 digit, as XlsxWriter counts)
 
 
 @dataclass
@@ -43,67 +40,95 @@ class Sheet:
 
 @dataclass
 class Workbook:
-    """Sheets described as plain rows; :meth:`to_bytes` writes them with openpyxl (write-only)."""
+    """Sheets described as plain rows; :meth:`to_bytes` writes them with XlsxWriter."""
 
     title: str = ""
     sheets: list[Sheet] = field(default_factory=list)
 
     def add_sheet(self, title: str, head: list[str], rows: list[list[Any]], widths: dict[int, int] | None = None,
                   wrap_cols: set[int] | None = None) -> Sheet:
-        name = (title.translate(_BAD_SHEET_CHARS).strip("'") or "Sheet")[:31]
+        # Excel refuses these characters, a leading or trailing apostrophe, names over 31 units and
+        # a name used twice (in any case); XlsxWriter raises on each, so none may reach it
+        base = _fit(" ".join(strip_control(title).translate(_BAD_SHEET_CHARS).split()), _SHEET_NAME_MAX) or "Sheet"
         taken = {s.title.casefold() for s in self.sheets}
-        base, i = name, 2
+        name, i = base, 2
         while name.casefold() in taken:
-            name = f"{base[:28]}-{i}"
+            suffix = f"-{i}"
+            name = (_fit(base, _SHEET_NAME_MAX - len(suffix)) or "Sheet") + suffix
             i += 1
         sheet = Sheet(name, head, rows, dict(widths or {}), set(wrap_cols or ()))
         self.sheets.append(sheet)
         return sheet
 
     def to_bytes(self) -> bytes:
-        from openpyxl import Workbook as XWorkbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Alignment, Font, PatternFill
+        import xlsxwriter
 
-        wb = XWorkbook(write_only=True)
-        wb.properties.title = neutral_text(self.title)[:250]
-        wb.properties.creator = "lianfang"
-        bold = Font(bold=True)
-        fill = PatternFill("solid", fgColor=_HEADER_FILL)
-        wrap = Alignment(vertical="top", wrap_text=True)
-        for s in self.sheets:
-            ws = wb.create_sheet(s.title)
-            ws.freeze_panes = "A2"  # header row stays in view
-            n_cols = len(s.head)
-            for k, h in enumerate(s.head):
-                width = s.widths.get(k, max(8, min(18, len(str(h)) * 2 + 2)))
-                ws.column_dimensions[col_letter(k + 1)].width = width
-            header = []
-            for v in neutralise_row(s.head):
-                c = WriteOnlyCell(ws, value=v)
-                c.font, c.fill = bold, fill
-                header.append(c)
-            ws.append(header)
-            wrap_cols = s.wrap_cols
-            for row in s.rows:
-                values = neutralise_row(row)
-                if wrap_cols:
-                    for k in wrap_cols:
-                        if k < len(values) and values[k] not in (None, ""):
-                            c = WriteOnlyCell(ws, value=values[k])
-                            c.alignment = wrap
-                            values[k] = c
-                ws.append(values)
-            if n_cols:
-                ws.auto_filter.ref = f"A1:{col_letter(n_cols)}{len(s.rows) + 1}"
         buf = io.BytesIO()
-        wb.save(buf)
+        with xlsxwriter.Workbook(buf, _OPTIONS) as wb:
+            wb.set_properties({"title": neutral_text(self.title)[:250], "author": "lianfang"})
+            head_fmt = wb.add_format({"bold": True, "pattern": 1, "bg_color": _HEADER_FILL})
+            wrap_fmt = wb.add_format({"text_wrap": True, "valign": "top"})
+            memo: dict[str, str] = {}  # the same text (a file name, a label) recurs on many rows
+            for s in self.sheets:
+                ws = wb.add_worksheet(s.title)
+                ws.freeze_panes(1, 0)  # header row stays in view
+                n_cols = len(s.head)
+                for k, h in enumerate(s.head):
+                    width = s.widths.get(k, max(8, min(18, len(str(h)) * 2 + 2)))
+                    # in pixels, so that the file holds the width asked for: set_column would add padding
+                    ws.set_column_pixels(k, k, round(width * _DIGIT_PX))
+                _write_cells(ws, [s.head], 0, [head_fmt] * n_cols, memo)
+                n = max(n_cols, max(map(len, s.rows), default=0))
+                _write_cells(ws, s.rows, 1, [wrap_fmt if k in s.wrap_cols else None for k in range(n)], memo)
+                if n_cols:
+                    ws.autofilter(0, 0, len(s.rows), n_cols - 1)
         return buf.getvalue()
+
+
+def _write_cells(ws: Any, rows: list[list[Any]], first: int, fmts: list[Any], memo: dict[str, str]) -> None:
+    """Rows from row index ``first``, each cell neutralised and written by the writer for its type
+    (never ``write``, which guesses a type from the text); empty cells are left out."""
+    put_str, put_num, put_bool = ws.write_string, ws.write_number, ws.write_boolean
+    for r, row in enumerate(rows, first):
+        for k, v in enumerate(row):
+            t = type(v)
+            if t is str:
+                if not v:
+                    continue
+                text = memo.get(v)
+                if text is None:
+                    text = memo[v] = neutralise(v)
+                if text:
+                    put_str(r, k, text, fmts[k])
+            elif v is None:
+                continue
+            elif t is int or (t is float and math.isfinite(v)):
+                put_num(r, k, v, fmts[k])
+            elif t is bool:
+                put_bool(r, k, v, fmts[k])
+            else:  # the rare rest: other number types, NaN, a date, an object
+                v = neutralise(v)
+                if isinstance(v, bool):
+                    put_bool(r, k, v, fmts[k])
+                elif isinstance(v, (int, float)) and math.isfinite(v):
+                    put_num(r, k, v, fmts[k])
+                else:
+                    text = v if isinstance(v, str) else neutralise(str(v))
+                    if text:
+                        put_str(r, k, text, fmts[k])
+
+
+def _fit(name: str, limit: int) -> str:
+    """``name`` without apostrophes at either end, cut to ``limit`` UTF-16 code units."""
+    name = name[:limit].strip("'")
+    while len(name.encode("utf-16-le")) > 2 * limit:  # a character beyond the BMP counts twice
+        name = name[:-1].rstrip("'")
+    return name
 
 
 def neutral_text(value: str) -> str:
     """Text for a workbook property: neutralised like a cell."""
-    return str(neutralise_row([value])[0] or "")
+    return str(neutralise(value) or "")
 
 
 # -- the unit report ---------------------------------------------------------------------------------
