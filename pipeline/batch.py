@@ -55,7 +55,7 @@ FAIL_ON = ("error", "warning", "info", "never")
 _PRELOAD = ("pipeline.batch", "pipeline.api", "pipeline.parse.docx", "pipeline.parse.pdf", "pipeline.parse.xlsx",
             "pipeline.parse.text", "pipeline.segment", "pipeline.extract", "pipeline.link", "docx", "jieba",
             "pipeline.checks", "pipeline.graph", "pipeline.report.view", "pipeline.report.html",
-            "pipeline.report.xlsx", "jinja2", "openpyxl")
+            "pipeline.report.xlsx", "jinja2", "openpyxl", "xlsxwriter")
 # with no document to parse and at most this many files, checks run here: starting workers costs more
 _INLINE_MAX_FILES = 64
 # A folder with at most this many files to read, of fast formats and this many bytes in all, is read

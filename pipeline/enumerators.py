@@ -303,7 +303,7 @@ def strip_trailing(text: str, chars: str = _ITEM_SEPARATORS) -> str:
     """
     while True:
         t = text.rstrip().rstrip(chars)
-        if t == text:
+        if not t or not t[-1].isspace():  # ends in neither: a further round would change nothing
             return t
         text = t
 _TRAILING_SPACE = re.compile(r"[ \t\u00a0\u3000]*")
@@ -428,39 +428,81 @@ def first_chars(rx: re.Pattern[str]) -> frozenset[str] | None:
         return None
 
 
-def _required_of(items: list[tuple[object, object]]) -> set[str]:
-    """The characters every match of a parsed regex sequence contains (some, not always all)."""
+_MAX_REQUIRED_SET = 16  # a longer class (a range of letters …) is not worth testing for
+
+
+def _required_of(items: list[tuple[object, object]]) -> set[frozenset[str]]:
+    """Sets of characters such that every match of a parsed regex sequence contains at least
+    one character of each set (some such sets, not always all)."""
     from re import _constants as C  # type: ignore[attr-defined]
 
-    out: set[str] = set()
+    out: set[frozenset[str]] = set()
     for op, av in items:
         if op is C.LITERAL:
-            out.add(chr(av))  # type: ignore[arg-type]
+            out.add(frozenset(chr(av)))  # type: ignore[arg-type]
+        elif op is C.IN:
+            chars: set[str] = set()
+            for sub_op, sub_av in av:  # type: ignore[attr-defined]
+                if sub_op is C.LITERAL:
+                    chars.add(chr(sub_av))
+                elif sub_op is C.RANGE and sub_av[1] - sub_av[0] < _MAX_REQUIRED_SET:
+                    chars.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+                else:  # NEGATE, a category, a wide range: no set to name
+                    chars = set()
+                    break
+            if chars and len(chars) <= _MAX_REQUIRED_SET:
+                out.add(frozenset(chars))
         elif op is C.SUBPATTERN:
-            out |= _required_of(av[3])  # type: ignore[index]
+            if not av[1] & re.IGNORECASE:  # type: ignore[index]  # (?i:…) matches other cases too
+                out |= _required_of(av[3])  # type: ignore[index]
         elif op is C.BRANCH:
             alts = [_required_of(alt) for alt in av[1]]  # type: ignore[index]
             if alts:
+                # a set every alternative requires, or the union of one requirement of each
                 out |= set.intersection(*alts)
+                if all(alts):
+                    union = frozenset().union(*(min(a, key=lambda s: (len(s), sorted(s))) for a in alts))
+                    if len(union) <= _MAX_REQUIRED_SET:
+                        out.add(union)
         elif op is C.MAX_REPEAT or op is C.MIN_REPEAT:
             lo, _hi, sub = av  # type: ignore[misc]
             if lo >= 1:
                 out |= _required_of(sub)
-        # anything else (a class, a look-around, a reference …) requires nothing we can name
+        # anything else (a look-around, a reference …) requires nothing we can name
     return out
 
 
-def required_chars(rx: re.Pattern[str]) -> frozenset[str]:
-    """Characters that every match of ``rx`` contains: a text without one of them cannot hold
-    a match, and a few substring tests say so before the regex engine tries every position."""
+def required_sets(rx: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    """Sets of characters of which every match of ``rx`` contains one each: a text without any
+    character of one of them cannot hold a match, and a few substring tests say so before the
+    regex engine tries every position (see :func:`may_match`)."""
     if rx.flags & re.IGNORECASE:
-        return frozenset()
+        return ()
     try:
         from re import _parser  # type: ignore[attr-defined]
 
-        return frozenset(_required_of(list(_parser.parse(rx.pattern, rx.flags))))
+        found = _required_of(list(_parser.parse(rx.pattern, rx.flags)))
     except (ImportError, AttributeError, TypeError, ValueError):
-        return frozenset()
+        return ()
+    # single characters first (one test each), then the smaller sets
+    return tuple(sorted(found, key=lambda s: (len(s), sorted(s))))
+
+
+def required_chars(rx: re.Pattern[str]) -> frozenset[str]:
+    """The characters every match of ``rx`` contains."""
+    return frozenset(next(iter(s)) for s in required_sets(rx) if len(s) == 1)
+
+
+def may_match(text: str, sets: tuple[frozenset[str], ...]) -> bool:
+    """False when ``text`` lacks every character of one of ``sets`` (:func:`required_sets`): no
+    match of their regex can be in it. True says nothing."""
+    for chars in sets:
+        for ch in chars:
+            if ch in text:
+                break
+        else:
+            return False
+    return True
 
 
 def _dispatch() -> tuple[dict[str, tuple[tuple[str, re.Pattern[str], str], ...]],
@@ -563,21 +605,24 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_REF_ONLY = frozenset({"第", "附"})  # 第1条 / 附件1: ordinals and references
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def _prev_blockers(ch: str) -> frozenset[str]:
-    """The characters that, right before ``ch``, rule out an enumerator starting at ``ch``:
-    never inside a number, a Chinese numeral or a Latin word, nor after 第/附 (第1条 / 附件1)."""
-    out = {"第", "附"}
-    if ch in "0123456789":
+    """The characters that, right before the character ``ch``, rule out an enumerator starting
+    at it: never inside a number, a Chinese numeral or a Latin word, nor after 第/附."""
+    out = set(_REF_ONLY)
+    if ch in _ASCII_DIGITS:
         out |= _DIGITS
     if ch in _CN_SET:
         out |= _CN_SET
     if ch in _LATIN:
-        out |= _LATIN | set("0123456789")
+        out |= _LATIN | _ASCII_DIGITS
     return frozenset(out)
 
 
-_REF_ONLY = _prev_blockers("")
-_BLOCKERS = {ch: _prev_blockers(ch) for ch in _CN_SET | _LATIN | set("0123456789")}
+_BLOCKERS = {ch: _prev_blockers(ch) for ch in _CN_SET | _LATIN | _ASCII_DIGITS}
 _WEAK_STYLES = frozenset({"latin", "roman"})  # words, not list markers, unless after a break
 _TRUSTED_AFTER_BREAK = frozenset({"cn_shi", "latin", "roman"})
 

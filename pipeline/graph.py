@@ -427,11 +427,16 @@ def _text(x: str, y: str, text: str, *, size: float = _FS, fill: str = "#222", w
     """:func:`_t` with the coordinates already written out."""
     extra = f' font-style="{style}"' if style else ""
     return (f'<text x="{x}" y="{y}" font-size="{size}" fill="{fill}" font-weight="{weight}" '
-            f'text-anchor="{anchor}"{extra}>{escape(text)}</text>')
+            f'text-anchor="{anchor}"{extra}>{_esc(text)}</text>')
+
+
+def _esc(text: str) -> str:
+    """XML-escaped text; most labels have nothing to escape, which ``in`` finds quickest."""
+    return escape(text) if "&" in text or "<" in text or ">" in text else text
 
 
 def _tip(text: str) -> str:
-    return f"<title>{escape(text)}</title>"
+    return f"<title>{_esc(text)}</title>"
 
 
 class _Plain:
@@ -633,7 +638,11 @@ class _RiskCols:
         # the name starts after the level badge when there is one, and has that much less room
         self.name_at = {False: (f"{x + 10:.1f}", _COLS["risk"] - ((x + 10) - x) - 6),
                         True: (f"{x + 10 + 21:.1f}", _COLS["risk"] - ((x + 10 + 21) - x) - 6)}
-        self.marks = [f"{mx + k * 12:.1f}" for k in range(len(_LINE_ZH))]
+        # the three defence-line marks, lit or not, around their y: (line, lit) -> (before y, after y)
+        self.marks = {(line, on): (f'<rect x="{mx + k * 12:.1f}" y="',
+                                   f'" width="10" height="10" fill="{_LINE_COLOUR[line] if on else "#ffffff"}" '
+                                   f'stroke="#aaa" stroke-width="0.6">{_LINE_TIP[line, on]}</rect>')
+                      for k, (line, _ch) in enumerate(_LINE_ZH) for on in (True, False)}
         self.measure_note, self.measure_text = f"{mx + 4:.1f}", f"{mx + 40:.1f}"
         self.people = f"{px + 4:.1f}"
 
@@ -673,11 +682,9 @@ def _risk_row(P: _Plain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> 
     else:
         lines = {data[m].get("defense_line") for m in ms}
         y7 = f"{ry + 7:.1f}"
-        for k, (line, _ch) in enumerate(_LINE_ZH):
-            on = line in lines
-            parts.append(f'<rect x="{X.marks[k]}" y="{y7}" width="10" height="10" '
-                         f'fill="{_LINE_COLOUR[line] if on else "#ffffff"}" stroke="#aaa" stroke-width="0.6">'
-                         f"{_LINE_TIP[line, on]}</rect>")
+        for line, _ch in _LINE_ZH:
+            before, after = X.marks[line, line in lines]
+            parts.append(before + y7 + after)
         texts = [data[m]["name"] for m in ms]
         generic = all(data[m].get("generic") for m in ms) or state == "generic_only"
         label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)

@@ -405,3 +405,406 @@ def test_docx_parts_still_refused(tmp_path: Path, parts: dict[str, bytes], code:
     doc = parse_file(_docx_with(tmp_path, parts))
     assert [e.code for e in doc.errors if e.code == code] == ([code] if code else [])
     assert (doc.status == "failed") == (code is not None)
+
+
+# -- the .docx parser: plain tables, batch construction, and the cheaper guards ------------------
+#
+# A table of plain cells is read from a few C-level iter() calls (pipeline.parse.docx
+# _Walker._plain_table); with docx._FAST off every table takes the element-by-element walk it
+# stands for. Documents are generated from the constructs that walk treats specially, mixed
+# with plain ones, and parsed both ways.
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_DOCX_NS = (f'xmlns:w="{_W_NS}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+            'xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math" '
+            'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+            'xmlns:x="urn:example:not-word"')
+_DOCX_STYLES = (
+    '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="TableText"><w:name w:val="Table Text"/></w:style>'
+    '<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/>'
+    '<w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>')
+_DOCX_NUMBERED_STYLE = ('<w:style w:type="paragraph" w:styleId="NumStyle"><w:name w:val="List Number"/>'
+                        '<w:pPr><w:numPr><w:numId w:val="2"/></w:numPr></w:pPr></w:style>')
+_DOCX_NUMBERING = (
+    '<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+    '<w:lvlText w:val="%1、"/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+    '<w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum>'
+    '<w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/>'
+    '<w:lvlText w:val="%1."/><w:pStyle w:val="NumStyle"/></w:lvl></w:abstractNum>'
+    '<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>')
+
+
+def _docx_package(path: Path, body: str, *, styles: str | None = None, numbering: str | None = None) -> Path:
+    doc = f'<?xml version="1.0" encoding="UTF-8"?><w:document {_DOCX_NS}><w:body>{body}</w:body></w:document>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                                          'package/2006/content-types"/>')
+        z.writestr("word/document.xml", doc)
+        if styles is not None:
+            z.writestr("word/styles.xml", f'<?xml version="1.0"?><w:styles {_DOCX_NS}>{styles}</w:styles>')
+        if numbering is not None:
+            z.writestr("word/numbering.xml", f'<?xml version="1.0"?><w:numbering {_DOCX_NS}>{numbering}</w:numbering>')
+    return path
+
+
+def _parse_fast_and_plain(path: Path) -> tuple[Document, Document]:
+    from pipeline.parse import docx as D
+
+    fast = D.parse(path)
+    D._FAST = False
+    try:
+        plain = D.parse(path)
+    finally:
+        D._FAST = True
+    return fast, plain
+
+
+def _assert_same_document(a: Document, b: Document) -> None:
+    assert a.model_dump_json() == b.model_dump_json()
+    assert a.model_dump_json(exclude_unset=True) == b.model_dump_json(exclude_unset=True)  # the fields set too
+    assert a == b
+
+
+_TEXT = st.text(alphabet="风险点防控措施岗位 　ab1。；", min_size=0, max_size=6)
+_PLAIN_RUNS = ["<w:r><w:t>{a}</w:t></w:r>", '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{a}</w:t></w:r>',
+               "<w:r><w:t>{a}</w:t><w:t>{b}</w:t></w:r>", "<w:r><w:t/></w:r>", "<w:r/>", "<w:proofErr/>",
+               '<w:bookmarkStart w:id="1" w:name="b"/>', "<w:r><w:softHyphen/><w:t>{a}</w:t></w:r>",
+               "<w:r><w:delText>{a}</w:delText><w:instrText>PAGE</w:instrText></w:r>",
+               '<w:r><w:fldChar w:fldCharType="begin"/></w:r>']
+_ODD_RUNS = ["<w:r><w:tab/><w:t>{a}</w:t></w:r>", "<w:r><w:t>{a}</w:t><w:br/></w:r>", '<w:r><w:br w:type="page"/></w:r>',
+             "<w:r><w:cr/></w:r>", "<w:r><w:lastRenderedPageBreak/><w:t>{a}</w:t></w:r>", "<w:r><w:ptab/></w:r>",
+             '<w:r><w:sym w:char="F0B7"/></w:r>', "<w:r><w:noBreakHyphen/></w:r>",
+             "<w:r><w:drawing><wp:inline><w:txbxContent><w:p><w:r><w:t>{a}</w:t></w:r></w:p></w:txbxContent>"
+             "</wp:inline></w:drawing></w:r>",
+             "<w:r><mc:AlternateContent><mc:Choice><w:t>{a}</w:t></mc:Choice></mc:AlternateContent></w:r>",
+             "<w:hyperlink><w:r><w:t>{a}</w:t></w:r></w:hyperlink>", "<w:ins><w:r><w:t>{a}</w:t></w:r></w:ins>",
+             "<w:del><w:r><w:t>{a}</w:t></w:r></w:del>", "<w:moveFrom><w:r><w:t>{a}</w:t></w:r></w:moveFrom>",
+             "<w:sdt><w:sdtContent><w:r><w:t>{a}</w:t></w:r></w:sdtContent></w:sdt>",
+             "<w:smartTag><w:r><w:t>{a}</w:t></w:r></w:smartTag>", "<w:fldSimple><w:r><w:t>{a}</w:t></w:r></w:fldSimple>",
+             "<m:oMath><m:r><m:t>{a}</m:t></m:r></m:oMath>",
+             "<w:r><w:ruby><w:rt><w:r><w:t>{b}</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>{a}</w:t></w:r></w:rubyBase>"
+             "</w:ruby></w:r>",
+             "<x:wrap><w:r><w:t>{a}</w:t></w:r></x:wrap>", "<w:t>{a}</w:t>", "<w:r><x:t>{a}</x:t></w:r>",
+             "<w:r><w:r><w:t>{a}</w:t></w:r></w:r>", "<x:wrap><w:t>{a}</w:t></x:wrap>", "<w:del><w:t>{a}</w:t></w:del>"]
+_PPRS = ["", "", "<w:pPr/>", '<w:pPr><w:pStyle w:val="TableText"/></w:pPr>', '<w:pPr><w:jc w:val="center"/></w:pPr>',
+         '<w:pPr><w:pStyle w:val="NumStyle"/></w:pPr>', '<w:pPr><w:pStyle w:val="Missing"/></w:pPr>',
+         '<w:pPr><w:numPr><w:ilvl w:val="{i}"/><w:numId w:val="{n}"/></w:numPr></w:pPr>',
+         '<w:pPr><w:numPr><w:numId w:val="{n}"/></w:numPr></w:pPr>',
+         '<w:pPr><w:pStyle w:val="NumStyle"/><w:numPr><w:ilvl w:val="{i}"/></w:numPr></w:pPr>',
+         '<w:pPr><w:pPrChange><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:pPrChange></w:pPr>',
+         "<w:pPr><w:pageBreakBefore/></w:pPr>", '<w:pPr><w:sectPr><w:type w:val="continuous"/></w:sectPr></w:pPr>']
+_TCPRS = ["", "", '<w:tcPr><w:tcW w:w="900"/></w:tcPr>', '<w:tcPr><w:gridSpan w:val="{s}"/></w:tcPr>',
+          "<w:tcPr><w:vMerge/></w:tcPr>", '<w:tcPr><w:vMerge w:val="restart"/></w:tcPr>',
+          '<w:tcPr><w:vMerge w:val="continue"/></w:tcPr>', '<w:tcPr><w:gridSpan w:val="{s}"/><w:vMerge/></w:tcPr>',
+          '<w:tcPr><w:hMerge w:val="continue"/></w:tcPr>', '<w:tcPr><w:hMerge w:val="restart"/></w:tcPr>',
+          '<w:tcPr><w:gridSpan w:val="x"/></w:tcPr>',
+          '<w:tcPr><w:tcPrChange><w:tcPr><w:vMerge w:val="restart"/></w:tcPr></w:tcPrChange></w:tcPr>']
+
+
+@st.composite
+def _paragraph(draw: Any, odd: bool) -> str:
+    runs = _PLAIN_RUNS * 3 + (_ODD_RUNS if odd else [])
+    kids = []
+    for _ in range(draw(st.integers(0, 3))):
+        kids.append(draw(st.sampled_from(runs)).format(a=draw(_TEXT), b=draw(_TEXT)))
+    ppr = draw(st.sampled_from(_PPRS)).format(i=draw(st.sampled_from([0, 1])), n=draw(st.sampled_from([1, 2, 0, 9])))
+    if odd and ppr and kids and draw(st.integers(0, 9)) == 0:
+        return f"<w:p>{kids[0]}{ppr}{''.join(kids[1:])}</w:p>"  # w:pPr out of place: not read
+    return f"<w:p>{ppr}{''.join(kids)}</w:p>"
+
+
+@st.composite
+def _table(draw: Any, odd: bool, depth: int = 0) -> str:
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        cells = []
+        for _ in range(draw(st.integers(1, 4))):
+            tcpr = draw(st.sampled_from(_TCPRS)).format(s=draw(st.sampled_from([1, 2, 3])))
+            content = "".join(draw(_paragraph(odd)) for _ in range(draw(st.integers(0, 2))))
+            shape = draw(st.integers(0, 24)) if odd else 0
+            if shape == 1 and depth < 1:
+                content += draw(_table(odd, depth + 1)) + "<w:p/>"
+            elif shape == 2:
+                content = f"<w:sdt><w:sdtContent>{content}</w:sdtContent></w:sdt>"
+            elif shape == 3:
+                content = f"<x:wrap>{content}</x:wrap>"
+            elif shape == 4:  # runs outside any paragraph: not read
+                content += draw(st.sampled_from(["<x:wrap><w:r><w:t>{a}</w:t></w:r></x:wrap>",
+                                                 "<w:r><w:t>{a}</w:t></w:r>"])).format(a=draw(_TEXT))
+            elif shape in (5, 6) and tcpr:
+                cells.append(f"<w:tc><w:p/>{content}{tcpr}</w:tc>")  # w:tcPr out of place: not read
+                continue
+            elif shape == 7:  # merge properties outside any w:tcPr: not read
+                tcpr = tcpr.replace("w:tcPr>", "x:props>")
+            elif shape == 8:  # a cell outside its row: not read
+                cells.append(f"<x:wrap><w:tc>{tcpr}{content}</w:tc></x:wrap>")
+                continue
+            cells.append(f"<w:tc>{tcpr}{content}</w:tc>")
+        shape = draw(st.integers(0, 19)) if odd else 0
+        trpr = '<w:trPr><w:gridBefore w:val="1"/></w:trPr>' if shape == 1 else "<w:trPr><w:tblHeader/></w:trPr>"
+        row = f"<w:tr>{trpr}{''.join(cells)}</w:tr>"
+        rows.append(f"<w:customXml>{row}</w:customXml>" if shape == 2 else f"<x:wrap>{row}</x:wrap>" if shape == 3 else row)
+    cols = draw(st.integers(0, 4))
+    grid = f"<w:tblGrid>{'<w:gridCol/>' * cols}</w:tblGrid>" if cols else ""
+    return f"<w:tbl><w:tblPr/>{grid}{''.join(rows)}</w:tbl>"
+
+
+@st.composite
+def _document(draw: Any) -> tuple[str, str | None, str | None]:
+    odd = draw(st.booleans())
+    parts = [draw(_table(odd)) if draw(st.booleans()) else draw(_paragraph(odd)) for _ in range(draw(st.integers(1, 4)))]
+    styles = draw(st.sampled_from([None, _DOCX_STYLES, _DOCX_STYLES + _DOCX_NUMBERED_STYLE]))
+    numbering = draw(st.sampled_from([None, _DOCX_NUMBERING]))
+    return "".join(parts), styles, numbering
+
+
+@settings(max_examples=250, deadline=None)
+@given(_document())
+def test_docx_plain_tables_equal_walk_generated(tmp_path_factory: pytest.TempPathFactory,
+                                                doc: tuple[str, str | None, str | None]) -> None:
+    body, styles, numbering = doc
+    path = _docx_package(tmp_path_factory.mktemp("docx") / "g.docx", body, styles=styles, numbering=numbering)
+    fast, plain = _parse_fast_and_plain(path)
+    _assert_same_document(fast, plain)
+
+
+def _table_element(body: str) -> Any:
+    from lxml import etree
+
+    root = etree.fromstring(f'<w:document {_DOCX_NS}><w:body>{body}</w:body></w:document>'.encode())
+    return root.find(f".//{{{_W_NS}}}tbl")
+
+
+def _walker(*, numbered_style: bool = False, lists: bool = False) -> Any:
+    from lxml import etree
+
+    from pipeline.parse import docx as D
+
+    styles = _DOCX_STYLES + (_DOCX_NUMBERED_STYLE if numbered_style else "")
+    st_root = etree.fromstring(f"<w:styles {_DOCX_NS}>{styles}</w:styles>".encode())
+    num_root = etree.fromstring(f"<w:numbering {_DOCX_NS}>{_DOCX_NUMBERING}</w:numbering>".encode()) if lists else None
+    parsed = D._Styles(st_root)
+    return D._Walker(parsed, D.Numbering(num_root, parsed.num_of_styles()))
+
+
+_PLAIN_TABLE = ('<w:tbl><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>'
+                '<w:tr><w:tc><w:tcPr><w:vMerge w:val="restart"/></w:tcPr><w:p><w:r><w:t>科室</w:t></w:r></w:p></w:tc>'
+                '<w:tc><w:p><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>风险</w:t></w:r>'
+                '<w:r><w:t>点</w:t></w:r></w:p><w:p/><w:p><w:r><w:t>措施</w:t></w:r></w:p></w:tc></w:tr>'
+                '<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc><w:tc><w:p><w:r><w:t>第二行</w:t></w:r></w:p></w:tc>'
+                '</w:tr></w:tbl>')
+
+
+@pytest.mark.parametrize("lists,numbered_style", [(False, False), (True, False), (False, True), (True, True)])
+def test_docx_plain_table_taken_and_equal(lists: bool, numbered_style: bool) -> None:
+    """A table of plain cells takes the fast path, whichever reading of list numbers applies,
+    and gives what the walk gives, list numbers included."""
+    from pipeline.parse import docx as D
+
+    fast = _walker(lists=lists, numbered_style=numbered_style)._plain_table(_table_element(_PLAIN_TABLE), None)
+    plain = _walker(lists=lists, numbered_style=numbered_style)
+    D._FAST = False
+    try:
+        walked = plain.table(_table_element(_PLAIN_TABLE), None)
+    finally:
+        D._FAST = True
+    assert fast is not None
+
+    def cells(t: Any) -> list[list[Any]]:
+        return [[*c[:D._TABLES], list(c[D._TABLES])] for c in t.cells]  # the fast path has no nested tables: ()
+
+    assert (fast.n_rows, fast.n_cols, cells(fast)) == (walked.n_rows, walked.n_cols, cells(walked))
+    texts = [c[D._TEXT] for c in fast.cells]
+    assert texts == ["科室", "一、风险点\n措施" if lists else "风险点\n措施", "第二行"]
+    assert fast.cells[0][D._ROWSPAN] == 2
+
+
+@pytest.mark.parametrize("odd", [
+    "<w:r><w:tab/></w:r>", "<w:r><w:br/></w:r>", "<w:r><w:lastRenderedPageBreak/></w:r>",
+    "<w:hyperlink><w:r><w:t>链接</w:t></w:r></w:hyperlink>", "<w:ins><w:r><w:t>插入</w:t></w:r></w:ins>",
+    "<w:del><w:r><w:t>删除</w:t></w:r></w:del>", "<x:wrap><w:r><w:t>外来</w:t></w:r></x:wrap>",
+    "<w:t>直接</w:t>", "<m:oMath><m:r><m:t>x</m:t></m:r></m:oMath>", "<w:r><w:r><w:t>套</w:t></w:r></w:r>",
+])
+def test_docx_plain_table_refused(odd: str) -> None:
+    """A table holding anything the walk reads otherwise than plain text is left to the walk,
+    and the list counters are as they were (a refusal part-way gives back the numbers used)."""
+    body = _PLAIN_TABLE.replace("<w:r><w:t>第二行</w:t></w:r>", odd)
+    for lists in (False, True):
+        w = _walker(lists=lists, numbered_style=True)
+        before = w.numbering.counters()
+        assert w._plain_table(_table_element(body), None) is None
+        assert w.numbering.counters() == before and w.table_count == 0
+
+
+@pytest.mark.parametrize("cell", [
+    '<w:tc><w:p><w:r><w:t>a</w:t></w:r></w:p><w:tcPr><w:vMerge/></w:tcPr></w:tc>',  # w:tcPr not first
+    '<w:tc><w:p><w:r><w:t>a</w:t></w:r><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:p></w:tc>',
+    '<w:tc><x:wrap><w:p><w:r><w:t>a</w:t></w:r></w:p></x:wrap></w:tc>',
+    '<w:tc><x:wrap><w:r><w:t>a</w:t></w:r></x:wrap></w:tc>', '<w:tc><w:p><x:wrap><w:t>a</w:t></x:wrap></w:p></w:tc>',
+    '<w:tc><w:tcPr><w:tcPrChange><w:tcPr><w:vMerge/></w:tcPr></w:tcPrChange></w:tcPr><w:p/></w:tc>',
+    '<w:tc><x:props><w:vMerge/></x:props><w:p/></w:tc>', '<x:wrap><w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc></x:wrap>',
+])
+@pytest.mark.parametrize("lists", [False, True])
+def test_docx_misplaced_elements_read_as_the_walk_reads_them(tmp_path: Path, cell: str, lists: bool) -> None:
+    """Properties, runs and paragraphs where the walk does not look for them count for nothing
+    there, whether the table is read with list numbers or without."""
+    numbered = '<w:tc><w:p><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>甲</w:t></w:r></w:p></w:tc>'
+    body = f"<w:tbl><w:tr>{numbered}{cell}</w:tr><w:tr>{numbered}{cell}</w:tr></w:tbl>"
+    path = _docx_package(tmp_path / "m.docx", body, styles=_DOCX_STYLES, numbering=_DOCX_NUMBERING if lists else None)
+    fast, plain = _parse_fast_and_plain(path)
+    _assert_same_document(fast, plain)
+    cells = fast.blocks[0].table.cells  # type: ignore[union-attr]
+    assert [c.text for c in cells if c.col == 0] == (["一、甲", "二、甲"] if lists else ["甲", "甲"])
+    assert all(c.row_span == 1 for c in cells)
+
+
+@pytest.mark.parametrize("path", [*sorted(Path(__file__).parent.parent.glob("benchmarks/corpus/docx-*p.*.docx"))[:3],
+                                  *dev_files("*.docx")[:6]], ids=lambda p: p.name)
+def test_docx_documents_equal_walk(path: Path) -> None:
+    fast, plain = _parse_fast_and_plain(path)
+    _assert_same_document(fast, plain)
+
+
+def test_from_fields_many_equals_from_fields() -> None:
+    values = [{"file": "a.docx", "page": 1, "block": 3, "table": 0, "row": r, "col": c, "span": None}
+              for r in range(3) for c in range(2)]
+    fields = frozenset({"file", "page", "block", "table", "row", "col"})
+    many = Loc.from_fields_many([dict(v) for v in values], fields)
+    one = [Loc.from_fields(dict(v), set(fields)) for v in values]
+    assert many == one
+    assert [m.model_fields_set for m in many] == [o.model_fields_set for o in one]
+    assert [m.model_dump_json(exclude_unset=True) for m in many] == [o.model_dump_json(exclude_unset=True) for o in one]
+    assert all(type(m) is Loc and m.__pydantic_extra__ is None and m.__pydantic_private__ is None for m in many)
+    many[0].__pydantic_fields_set__.add("span")  # each instance has its own set
+    assert "span" not in many[1].model_fields_set
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "风险 点", "领 导 班 子", "ＡＢ１", "甲\n\n\n\n乙", "\ue000", "a\u3000b",
+                                 "措施；", "\t缩进", "中", "中"]), max_size=12))
+def test_normalise_all_with_repeats_equals_one_by_one(texts: list[str]) -> None:
+    from pipeline.normalise import with_raw
+    from pipeline.parse.docx import _normalise_all
+
+    assert _normalise_all(texts) == [with_raw(t) if t else ("", None) for t in texts]
+
+
+def _check_prolog_plain(head: bytes, limit: int, complete: bool) -> str | None:
+    """check_prolog as first written: the whole head decoded, then walked (the refusal, or None)."""
+    from pipeline.guards.xmlguard import _decode_head
+
+    text = _decode_head(head[:limit + 16])
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            break
+        if text.startswith("<?", i):
+            j = text.find("?>", i + 2)
+            if j < 0:
+                break
+            i = j + 2
+        elif text.startswith("<!--", i):
+            j = text.find("-->", i + 4)
+            if j < 0:
+                break
+            i = j + 3
+        elif text.startswith("<!", i):
+            return "declares a DOCTYPE" if text[i:i + 9].upper() == "<!DOCTYPE" else "has a markup declaration"
+        else:
+            return None
+    if "<!ENTITY" in text or "<!DOCTYPE" in text.upper():
+        return "declares a DOCTYPE"
+    if not complete and len(head) > limit:
+        return "has a prolog longer"
+    return None
+
+
+_PROLOG_PIECES = ['<?xml version="1.0"?>', "\n", "  ", "<!-- 注释 -->", "<!--" + "长" * 1400 + "-->", "<?pi data?>",
+                  "<!DOCTYPE d>", "<!doctype d>", "<!ENTITY e 'v'>", "<!ELEMENT a ANY>", "<a/>",
+                  "<root>正文<!DOCTYPE x></root>", "<!--", "<?", "é" * 2047, "?>", "-->", "<!-", "<!DOC"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PROLOG_PIECES), max_size=8), st.sampled_from(["utf-8", "utf-16", "utf-16-be"]),
+       st.sampled_from([65536, 5000, 4100, 100]), st.booleans(), st.integers(0, 4200), st.sampled_from([" ", "é", "长"]))
+def test_check_prolog_equals_whole_head_walk(pieces: list[str], encoding: str, limit: int, complete: bool,
+                                             pad: int, filler: str) -> None:
+    """The walk over the first 4 KB decides as the walk over the whole head does, wherever the
+    4 KB boundary falls (within a multi-byte character, a comment, a declaration)."""
+    from pipeline.errors import InputError
+    from pipeline.guards.xmlguard import check_prolog
+
+    lead = " " * pad if filler == " " else f"<!--{filler * (pad // len(filler.encode()))}-->"
+    head = (lead + "".join(pieces)).encode(encoding)
+    want = _check_prolog_plain(head, limit, complete)
+    try:
+        check_prolog(head, "p.xml", limit=limit, complete=complete)
+        got = None
+    except InputError as e:
+        assert e.code == "xml_doctype"
+        got = str(e)
+    assert (got is None) == (want is None) and (want is None or want in got), (got, want)
+
+
+@pytest.mark.parametrize("tail", ["<!DOCTYPE a>", "<!-- c --><a/>", "<?p x?><a/>", "<!ELEMENT a>", " <a/>"])
+@pytest.mark.parametrize("shift", range(-12, 4))
+def test_check_prolog_at_the_4k_boundary(tail: str, shift: int) -> None:
+    """A declaration or the root starting right before, across or after byte 4096."""
+    from pipeline.errors import InputError
+    from pipeline.guards.xmlguard import check_prolog
+
+    head = (" " * (4096 + shift) + tail + " " * 50).encode()
+    want = _check_prolog_plain(head, 65536, True)
+    try:
+        check_prolog(head, "p.xml", complete=True)
+        got = None
+    except InputError as e:
+        got = str(e)
+    assert (got is None) == (want is None) and (want is None or want in got), (got, want)
+
+
+@pytest.mark.parametrize("data,refused", [
+    (b'<?xml version="1.0"?><a>no marker here</a>', False), (b"<a>!</a>", False), (b"<a>x</a><!ENTITY e>", True),
+    (b"<a><![CDATA[<!DOCTYPE]]></a>", True), (b"<a>" + b"\xe4\xb8\xad" * 3000 + b"<!DOCTYPE x></a>", True),
+])
+def test_reject_doctype_searches_only_parts_with_a_bang(data: bytes, refused: bool) -> None:
+    from pipeline.errors import InputError
+    from pipeline.guards.xmlguard import reject_doctype
+
+    if refused:
+        with pytest.raises(InputError):
+            reject_doctype(data, "word/document.xml")
+    else:
+        reject_doctype(data, "word/document.xml")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=300), st.lists(st.sampled_from([b"PK", b"\x05\x06", b"PK\x05\x06", b"\x00", b"x" * 7]),
+                                        max_size=12), st.integers(-3, 3))
+def test_end_record_equals_search_of_whole_tail(comment: bytes, extra: list[bytes], size_off: int) -> None:
+    """The end record found from the last 22 bytes is the one the search of the whole 64 KB
+    tail finds, whatever follows the record (a comment, junk) and even when the file is
+    shorter or longer than its size said."""
+    import io
+
+    from pipeline.guards.zipguard import _end_record
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("word/document.xml", "<a/>")
+        z.comment = comment
+    data = buf.getvalue() + b"".join(extra)
+    size = max(0, len(data) + size_off)
+    tail, pos, tail_len = _end_record(io.BytesIO(data), size)
+    f = io.BytesIO(data)  # the search as first written: the whole tail
+    whole_len = min(size, 22 + 0xFFFF)
+    f.seek(size - whole_len)
+    whole = f.read(whole_len)
+    whole_pos = whole.rfind(b"PK\x05\x06")
+    assert (pos < 0 or pos + 22 > len(tail)) == (whole_pos < 0 or whole_pos + 22 > len(whole))
+    if not (pos < 0 or pos + 22 > len(tail)):
+        assert size - tail_len + pos == size - whole_len + whole_pos  # the same place in the file
+        assert tail[pos:pos + 22] == whole[whole_pos:whole_pos + 22]

@@ -1,12 +1,15 @@
 """The report writers' quick paths agree with the plain definitions they replace.
 
-Markdown escaping, the SVG label cutting and the HTML rows are written for speed (a unit's reports
+Markdown escaping, CSV lines, the SVG label cutting and the HTML rows are written for speed (a unit's reports
 must cost milliseconds); each is checked here against a direct, slow statement of what it must do.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from typing import Any
 
 import networkx as nx
 from hypothesis import given, settings
@@ -15,7 +18,9 @@ from hypothesis import strategies as st
 from pipeline.graph import _roll_up, _text_width, _truncate, build_graph, to_svg
 from pipeline.model import Document, Finding, Loc, Measure, Risk, Source
 from pipeline.report import html
+from pipeline.report.csv import to_csv
 from pipeline.report.markdown import md_text
+from pipeline.report.safe import NeutralText, neutralise_row
 from pipeline.report.view import RuleInfo, build_unit_report
 
 # -- Markdown ----------------------------------------------------------------------------------------------
@@ -45,6 +50,41 @@ def test_md_text_examples() -> None:
     assert md_text("a|b <script> *x* \\ 1-2") == "a\\|b &lt;script&gt; \\*x\\* \\\\ 1\\-2"
     assert md_text("  第一行 \r\n 第二行  ") == "第一行<br>第二行"
     assert md_text(None) == "" and md_text(0) == ""
+
+
+# -- CSV ---------------------------------------------------------------------------------------------------
+
+def _csv_reference(head: list[Any], rows: list[list[Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(neutralise_row(head))
+    for r in rows:
+        w.writerow(["" if v is None else v for v in neutralise_row(r)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+_CELLS = st.one_of(st.none(), st.integers(-5, 5), st.floats(allow_nan=True), st.booleans(),
+                   st.lists(st.sampled_from(list('a风,"\r\n =-\'\t\x00\u3000')), max_size=6).map("".join))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 4).flatmap(lambda n: st.tuples(st.lists(_CELLS, min_size=n, max_size=n),
+                                                      st.lists(st.lists(_CELLS, min_size=n, max_size=n), max_size=4))))
+def test_csv_is_what_csv_writer_writes(table: tuple[list[Any], list[list[Any]]]) -> None:
+    head, rows = table
+    assert to_csv(head, rows) == _csv_reference(head, rows)
+
+
+def test_csv_examples() -> None:
+    data = to_csv(["a", "b"], [["x,y", 'say "hi"'], ["第一\n第二", None], ["=1+2", 3]]).decode("utf-8-sig")
+    assert data == 'a,b\r\n"x,y","say ""hi"""\r\n"第一\n第二",\r\n\'=1+2,3\r\n'
+    assert to_csv(["h"], [[""], [None]]) == '\ufeffh\r\n""\r\n""\r\n'.encode()
+
+
+def test_neutral_text_judges_each_text_once() -> None:
+    table = NeutralText()
+    assert table["=1"] == "'=1" and table["正常"] == "正常" and table["a\x00b"] == "ab"
+    assert dict(table) == {"=1": "'=1", "正常": "正常", "a\x00b": "ab"}
 
 
 # -- SVG label cutting -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pipeline.enumerators import chinese_to_int, required_chars
+from pipeline.enumerators import chinese_to_int, may_match, required_sets
 from pipeline.lexicon import Lexicons
 from pipeline.model import Document
 
@@ -56,14 +56,16 @@ def number(text: str) -> int | None:
     return chinese_to_int(t)
 
 
-_REQUIRED: dict[re.Pattern[str], tuple[str, ...]] = {}
+# id(pattern) → (pattern, its required characters); not keyed by the pattern itself, whose hash
+# runs over its whole compiled code on every look-up
+_REQUIRED: dict[int, tuple[re.Pattern[str], tuple[frozenset[str], ...]]] = {}
 
 
-def _required(rx: re.Pattern[str]) -> tuple[str, ...]:
-    got = _REQUIRED.get(rx)
-    if got is None:
-        got = _REQUIRED[rx] = tuple(sorted(required_chars(rx)))
-    return got
+def _required(rx: re.Pattern[str]) -> tuple[frozenset[str], ...]:
+    got = _REQUIRED.get(id(rx))
+    if got is None or got[0] is not rx:  # the pattern is held, so its id stays its own
+        got = _REQUIRED[id(rx)] = (rx, required_sets(rx))
+    return got[1]
 
 
 def scan(text: str, patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[StatedCount]:
@@ -72,12 +74,7 @@ def scan(text: str, patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[St
     for name, label, rx in patterns:
         # a claim verb is a common word: the engine tries a match at each one, which cost more
         # than anything else here; a text without the pattern's noun (风险点, 措施 …) holds none
-        for ch in _required(rx):
-            if ch not in text:
-                break
-        else:
-            ch = ""
-        if ch:
+        if not may_match(text, _required(rx)):
             continue
         for m in rx.finditer(text):
             raw = m.group("num")

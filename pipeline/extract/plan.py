@@ -42,11 +42,12 @@ def extract_plan(doc: Document, res: Any) -> Plan | None:
         return None
     lex = res.lex.terms(LEXICON)
     plan = Plan()
-    scheme, scheme_loc, defs = _level_scheme(blocks, res, lex)
+    mentions = _level_mentions(blocks, res, lex)
+    scheme, scheme_loc, defs = _level_scheme(blocks, res, lex, mentions)
     if scheme is not None:
         plan.level_scheme = defs
         plan.loc = scheme_loc
-    _owner_by_level(blocks, res, lex, plan, scheme)
+    _owner_by_level(blocks, res, lex, plan, scheme, mentions)
     plan.phases = _phases(blocks, doc, lex)
     plan.annexes = _annexes(blocks)
     if not (plan.level_scheme or plan.owner_by_level or plan.phases or plan.annexes):
@@ -94,7 +95,27 @@ def _clean_criteria(text: str, define: str) -> str:
     return t.strip("，,:： ")
 
 
-def _level_scheme(blocks: list[Any], res: Any, lex: dict[str, Any]) -> tuple[Scheme | None, Loc, list[LevelDef]]:
+_Mentions = list[tuple[Any, list[tuple[str, list[re.Match[str]]]]]]
+
+
+def _level_mentions(blocks: list[Any], res: Any, lex: dict[str, Any]) -> _Mentions:
+    """Per block, its clauses that mention a level, each with the mentions: both the scheme and
+    the owners by level read them, and most clauses mention none."""
+    rx = _level_rx(res, lex)
+    out: _Mentions = []
+    for b in blocks:
+        clauses = []
+        for cm in _CLAUSE.finditer(b.text):
+            clause = cm.group(0)
+            hits = list(rx.finditer(clause))
+            if hits:
+                clauses.append((clause, hits))
+        out.append((b, clauses))
+    return out
+
+
+def _level_scheme(blocks: list[Any], res: Any, lex: dict[str, Any],
+                  mentions: _Mentions | None = None) -> tuple[Scheme | None, Loc, list[LevelDef]]:
     declared: tuple[Scheme, Any] | None = None
     for b in blocks:
         hit = find_scheme(b.text, res.levels)
@@ -102,12 +123,10 @@ def _level_scheme(blocks: list[Any], res: Any, lex: dict[str, Any]) -> tuple[Sch
             declared = (hit[0], b)
             break
     define = "|".join(re.escape(v) for v in lex["define_verb"])
-    rx = _level_rx(res, lex)
     found: dict[str, tuple[str, Any]] = {}
-    for b in blocks:
-        for cm in _CLAUSE.finditer(b.text):
-            clause = cm.group(0)
-            for m in rx.finditer(clause):
+    for b, clauses in mentions if mentions is not None else _level_mentions(blocks, res, lex):
+        for clause, hits in clauses:
+            for m in hits:
                 name = _level_name(m, clause)
                 before, after = clause[: m.start()], clause[m.end():]
                 criteria = None
@@ -143,15 +162,13 @@ def _level_scheme(blocks: list[Any], res: Any, lex: dict[str, Any]) -> tuple[Sch
     return scheme, b0.loc.at(block=b0.index), defs
 
 
-def _owner_by_level(blocks: list[Any], res: Any, lex: dict[str, Any], plan: Plan, scheme: Scheme | None) -> None:
-    rx = _level_rx(res, lex)
+def _owner_by_level(blocks: list[Any], res: Any, lex: dict[str, Any], plan: Plan, scheme: Scheme | None,
+                    mentions: _Mentions | None = None) -> None:
     duty = tuple(lex["duty_verb"])
     oversight = tuple(lex["oversight"])
     ranks = res.owners.ranks
-    for b in blocks:
-        for cm in _CLAUSE.finditer(b.text):
-            clause = cm.group(0)
-            hits = list(rx.finditer(clause))
+    for _b, clauses in mentions if mentions is not None else _level_mentions(blocks, res, lex):
+        for clause, hits in clauses:
             for k, m in enumerate(hits):
                 # each level mention owns the text up to the next one ("属于高等级风险的，由主要领导
                 # 负责，属于中等级风险的，…由分管领导负责")

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.enumerators import match_enumerator, split_enumerated
+from pipeline.enumerators import match_enumerator, may_match, required_sets, split_enumerated
 from pipeline.extract.common import CJK, compact, key
 from pipeline.ids import stable_id
 from pipeline.model import Block, Document, Loc, Risk, Why
@@ -93,6 +93,9 @@ class ProseLexicon:
         self.not_power = set(flow["not_power"])
         spell = sorted({compact(s) for s in level_spellings if compact(s)}, key=len, reverse=True)
         self.level_rx = re.compile("(" + "|".join(re.escape(s) for s in spell) + ")(?:风险|级)?")
+        # characters without which a text holds no label or chart title (a colon, 图 …)
+        self.inline_need = required_sets(self.inline_rx)
+        self.chart_need = required_sets(self.chart_rx)
 
     def lead_label(self, text: str, *, exact: bool = False) -> tuple[str, int, int] | None:
         """``(label, label_start, value_start)`` for a label opening a paragraph (``exact``: the
@@ -121,13 +124,13 @@ def _events(text: str, plex: ProseLexicon, owners: Any, *, lead_ok: bool = True)
         lab, _ls, vs = lead
         out.append(Event(pos=0, kind="label", label=lab, span=(vs, vs), lead=True))
         taken_until = vs
-    for m in plex.inline_rx.finditer(text):
+    for m in plex.inline_rx.finditer(text) if may_match(text, plex.inline_need) else ():
         if m.start() < taken_until:
             continue
         out.append(Event(pos=m.start(), kind="label", label=plex.inline_label[m.group(1)],
                          span=(m.end(), m.end())))
     prev_end = 0
-    for m in plex.chart_rx.finditer(text):
+    for m in plex.chart_rx.finditer(text) if may_match(text, plex.chart_need) else ():
         chunk = text[prev_end:m.start()]
         prev_end = m.end()
         ev = _chart_event(chunk, m.start(), plex, owners)
@@ -491,12 +494,15 @@ def _add_record(doc: Document, rec: Record, builder: Any) -> Risk:
 # -- powers listed in a sentence -----------------------------------------------------------
 
 _POWER_PREFILTER = re.compile(rf"[{CJK}]权(?:[、，,]|和|及|与|以及)[{CJK}]{{1,10}}?权")
+_POWER_NEED = required_sets(_POWER_PREFILTER)
 
 
 def _power_lists(doc: Document, blocks: list[Block], plex: ProseLexicon, ctx: Any, builder: Any) -> None:
     """Powers named as a list in a sentence about powers: "对司法权、行政审批权…等五种重点公共
     权力", "涉及廉政风险点的职权有23种，其中，审判权和执行权位于前列"."""
     for b in blocks:
+        if not may_match(b.text, _POWER_NEED):
+            continue  # no sentence of it can pass the prefilter below
         for sent_m in re.finditer(r"[^。！？!?\n]+", b.text):
             sent = sent_m.group(0)
             if not _POWER_PREFILTER.search(sent):

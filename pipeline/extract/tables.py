@@ -231,10 +231,6 @@ class LogicalRow:
     level_marks: list[str] = field(default_factory=list)  # 高/中/低 columns ticked in this row
 
 
-def _new(cell: Cell | None, r: int) -> bool:
-    return cell is not None and cell.row == r
-
-
 def _text(cell: Cell | None) -> str:
     return (cell.text or "").strip() if cell is not None else ""
 
@@ -250,44 +246,6 @@ def _continues_text(before: str, after: str) -> bool:
 
 def _header_keys(cmap: ColumnMap) -> dict[int, str]:
     return cmap.memo("header_keys", lambda: {c: key(t.split("/")[-1]) for c, t in cmap.header_text.items() if t})
-
-
-def _is_repeat_header(omap: list[list[Cell | None]], r: int, cmap: ColumnMap,
-                      header: dict[int, str] | None = None) -> bool:
-    """A header printed again (every page of a PDF table): most cells equal the header's text."""
-    if header is None:
-        header = _header_keys(cmap)
-    if len(header) < 2:
-        return False
-    need = max(2, int(0.6 * len(header)))
-    row = omap[r]
-    n = len(row)
-    same, left = 0, len(header)
-    for c, k in header.items():  # stops once the count is decided: a data row is out in a few
-        left -= 1
-        cell = row[c] if c < n else None
-        if cell is not None and key(cell.text) == k:
-            same += 1
-            if same >= need:
-                return True
-        elif same + left < need:
-            return False
-    return False
-
-
-def _group_label(table: Table, omap: list[list[Cell | None]], r: int, seq_col: int | None = None) -> str | None:
-    """A row that is one cell across the table ("一、办公室", or "一 | 办公室" beside the 序号):
-    the group the next rows belong to."""
-    cell: Cell | None = None
-    for c in omap[r]:  # the one new cell with text (not a plain 序号), or no group row
-        if c is None or c is cell or c.row != r or (c.col == seq_col and c.col_span <= 1) or not _text(c):
-            continue
-        if cell is not None:
-            return None  # a second cell: a data row
-        cell = c
-    if cell is None:
-        return None
-    return _group_text(table, cell, seq_col)
 
 
 def _group_text(table: Table, cell: Cell, seq_col: int | None) -> str | None:
@@ -397,17 +355,20 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
             continue
         omap_r, orow_r, bare_r = omap[r], orows[r], stripped[r]
         vals = list(filled[r])
+        own = True  # every value is the row's own cell text (its stripped form is in the view)
         if inherit:
             for c in list(inherit):
                 if vals[c]:
                     del inherit[c]  # the column has a value of its own from here on
                 else:
                     vals[c] = inherit[c]
+                    own = False
         for c in fill_cols:  # flattened sources: an empty grouping cell repeats the one above
             if vals[c]:
                 last_fill[c] = vals[c]
             elif c in last_fill:
                 vals[c] = last_fill[c]
+                own = False
         name_row = orow_r[name_col]  # the row of the cell covering the name column
         name_here = bare_r[name_col] if name_row == r else ""
         name_covered = name_row is not None and name_row < r
@@ -462,7 +423,7 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
             continue
         values: dict[str, str] = {}
         for c, lab in labelled:
-            v = (vals[c] or "").strip()
+            v = bare_r[c] if own else (vals[c] or "").strip()
             if v and lab not in values:
                 values[lab] = v
         cur = LogicalRow(
@@ -485,7 +446,7 @@ def read_rows(table: Table, cmap: ColumnMap, hx: HeaderIndex, carry: LogicalRow 
 
 
 def _repeats_header(view: TableView, r: int, header: dict[int, str]) -> bool:
-    """:func:`_is_repeat_header` over the view's texts."""
+    """A header printed again (every page of a PDF table): most cells equal the header's text."""
     if len(header) < 2:
         return False
     need = max(2, int(0.6 * len(header)))
@@ -504,7 +465,8 @@ def _repeats_header(view: TableView, r: int, header: dict[int, str]) -> bool:
 
 
 def _group_row(table: Table, view: TableView, r: int, seq_col: int | None) -> str | None:
-    """:func:`_group_label` over the view: the cells' rows and texts without reading the cells."""
+    """A row that is one cell across the table ("一、办公室", or "一 | 办公室" beside the 序号):
+    the group the next rows belong to."""
     orow_r, bare_r, omap_r = view.origin_rows[r], view.stripped[r], view.omap[r]
     cell: Cell | None = None
     for k in range(len(orow_r)):

@@ -75,11 +75,26 @@ def _read_at(f: BinaryIO, offset: int, n: int) -> bytes:
     return f.read(n)
 
 
-def _read_directory(f: BinaryIO, size: int, limits: Limits, name: str) -> tuple[list[ZipEntry], int]:
-    """Parse the central directory; returns the entries and where the directory starts."""
+def _end_record(f: BinaryIO, size: int) -> tuple[bytes, int, int]:
+    """The end of the archive that may hold the end-of-central-directory record (the record
+    and a comment of up to 64 KB), where the last record signature starts in it (-1: none),
+    and how many bytes were asked for.
+
+    Most archives have no comment: their last 22 bytes are the record, and when the signature
+    starts those bytes and nowhere later, the search of the whole tail would find it there too.
+    """
+    if size >= _EOCD.size:
+        last = _read_at(f, size - _EOCD.size, _EOCD.size)
+        if len(last) == _EOCD.size and last.rfind(b"PK\x05\x06") == 0:
+            return last, 0, _EOCD.size
     tail_len = min(size, _EOCD.size + 0xFFFF)
     tail = _read_at(f, size - tail_len, tail_len)
-    pos = tail.rfind(b"PK\x05\x06")
+    return tail, tail.rfind(b"PK\x05\x06"), tail_len
+
+
+def _read_directory(f: BinaryIO, size: int, limits: Limits, name: str) -> tuple[list[ZipEntry], int]:
+    """Parse the central directory; returns the entries and where the directory starts."""
+    tail, pos, tail_len = _end_record(f, size)
     if pos < 0 or pos + _EOCD.size > len(tail):
         raise _fail(name, "corrupt_zip", "the ZIP container is truncated or corrupt "
                     "(no end-of-central-directory record)")
@@ -156,13 +171,17 @@ def _check_name(e: ZipEntry, name: str) -> None:
     n = e.name
     if not n or b"\x00" in e.raw_name:
         raise _fail(name, "zip_bad_name", f"archive member {e.raw_name!r} has an empty name or a NUL byte")
-    shown = display_name(n.encode("utf-8", "surrogateescape"))
     if "\\" in n:
-        raise _fail(name, "zip_bad_name", f"archive member {shown!r} uses backslashes in its path")
+        raise _fail(name, "zip_bad_name", f"archive member {_shown(n)!r} uses backslashes in its path")
     if n.startswith("/") or _DRIVE.match(n):
-        raise _fail(name, "zip_bad_name", f"archive member {shown!r} has an absolute path")
+        raise _fail(name, "zip_bad_name", f"archive member {_shown(n)!r} has an absolute path")
     if ".." in n.split("/"):
-        raise _fail(name, "zip_bad_name", f"archive member {shown!r} climbs out of the archive (..)")
+        raise _fail(name, "zip_bad_name", f"archive member {_shown(n)!r} climbs out of the archive (..)")
+
+
+def _shown(n: str) -> str:
+    """A member name as messages show it (made only for a message: most names pass)."""
+    return display_name(n.encode("utf-8", "surrogateescape"))
 
 
 def _kind_of(names: set[str]) -> str:

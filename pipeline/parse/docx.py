@@ -21,8 +21,10 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,8 @@ _FAST = True
 _PLAIN_TABLE_STOP = (T_TBL, T_TAB, T_PTAB, T_BR, T_CR, T_SYM, T_NBHYPHEN, T_LRPB, T_DRAWING, T_PICT,
                      T_OBJECT, T_TXBX, T_ALT, T_OMATH, T_RUBY, T_PAGEBREAKBEFORE, T_SECTPR, T_GRIDBEFORE,
                      *sorted(_WRAPPERS | _BLOCK_WRAPPERS))
+# _Walker._table_texts's answer for a table with a w:numPr when lists are defined
+_NUMBERED = object()
 # what _Walker._table_stream reads, in document order
 _PLAIN_TABLE_TAGS = (T_TR, T_TC, T_GRIDSPAN, T_VMERGE, T_HMERGE, T_P, T_T, T_PSTYLE, T_NUMID, T_ILVL)
 
@@ -383,15 +387,15 @@ class _Para:
 # A cell while its table is being read: [row, col, row_span, col_span, text, nested tables].
 # A list, not an object: a table makes hundreds, and a list costs a fraction of an instance
 # whose __init__ runs in Python (or of a pydantic model per step).
-_C = list
 _ROW, _COL, _ROWSPAN, _COLSPAN, _TEXT, _TABLES = range(6)
 
 
-def _add(cell: list[Any], text: str, tables: list[_T]) -> None:
+def _add(cell: list[Any], text: str, tables: Sequence[_T]) -> None:
     """Merge the text and nested tables of a covered cell into its origin cell."""
     if text:
         cell[_TEXT] = f"{cell[_TEXT]}\n{text}" if cell[_TEXT] else text
-    cell[_TABLES].extend(tables)
+    if tables:
+        cell[_TABLES] = [*cell[_TABLES], *tables]
 
 
 @dataclass
@@ -403,7 +407,7 @@ class _T:
     page: int
     n_rows: int = 0
     n_cols: int = 0
-    cells: list[list[Any]] = field(default_factory=list)  # see _C
+    cells: list[list[Any]] = field(default_factory=list)  # see _ROW …
 
 
 class _Walker:
@@ -706,19 +710,16 @@ class _Walker:
         A refusal leaves the walker as it found it: the list counters are put back, and the
         table count and page state change only once the whole table has passed.
         """
-        probe = tbl.iter(*_PLAIN_TABLE_STOP, T_NUMPR)
-        next(probe)  # the table itself
-        own_numbers = False
-        for el in probe:
-            if el.tag != T_NUMPR:
-                return None
-            own_numbers = True
         # list numbers come from a w:numPr of the paragraph or of its style
-        numbered = bool(self.numbering.nums) and (own_numbers or self._styles_number)
-        got = self._table_stream(tbl) if numbered else self._table_texts(tbl)
+        if self.numbering.nums and self._styles_number:
+            got = self._table_stream(tbl)
+        else:
+            got = self._table_texts(tbl)
+            if got is _NUMBERED:
+                got = self._table_stream(tbl)
         if got is None:
             return None
-        rows, text_seen = got
+        rows, text_seen = got  # type: ignore[misc]
         t = _T(index=self.table_count, nested_in=nested_in, page=self.page)
         self.table_count += 1
         t.n_cols = _grid_cols(tbl)
@@ -727,9 +728,10 @@ class _Walker:
         _place(t, rows)
         return t
 
-    def _table_texts(self, tbl: Any) -> tuple[list[tuple[int, list[_CellRead]]], bool] | None:
-        """The rows of a plain table none of whose paragraphs gets a list number (None if it
-        is not plain after all), and whether a w:t held text.
+    def _table_texts(self, tbl: Any) -> tuple[list[tuple[int, list[_CellRead]]], bool] | object | None:
+        """The rows of a plain table none of whose paragraphs gets a list number, and whether
+        a w:t held text; None if the table is not plain after all, _NUMBERED if a paragraph
+        of it may get a list number (:meth:`_table_stream` reads those).
 
         Its cells are the w:tc children of its w:tr children; each w:t is traced up to its
         w:r, its w:p and the cell holding that, and each merge property up to its cell, so
@@ -737,62 +739,66 @@ class _Walker:
         text adds nothing to its cell, so w:p need not be looked for.
         """
         cell_of: dict[Any, list[Any]] = {}
-        grid: list[list[list[Any]]] = []
+        rows: list[tuple[int, list[Any]]] = []
         for tr in tbl.iterchildren(T_TR):
-            row: list[list[Any]] = []
+            cells: list[Any] = []
             for tc in tr.iterchildren(T_TC):
-                cell = [1, None, None, []]  # w:gridSpan, w:vMerge, w:hMerge, paragraphs' texts
-                row.append(cell)
+                cell = [1, None, None, "", ()]  # a _CellRead still being filled in
+                cells.append(cell)
                 cell_of[tc] = cell
-            grid.append(row)
-        p = None
-        parts: list[str] = []
+            rows.append((0, cells))
+        # one pass finds what refuses the table, and the merge properties of its cells
+        probe = tbl.iter(*_PLAIN_TABLE_STOP, T_NUMPR, T_GRIDSPAN, T_VMERGE, T_HMERGE)
+        next(probe)  # the table itself
+        for el in probe:
+            tag = el.tag
+            if tag == T_VMERGE or tag == T_GRIDSPAN or tag == T_HMERGE:
+                pr = el.getparent()
+                cell = cell_of.get(pr.getparent())  # type: ignore[assignment]
+                if cell is None or pr.tag != T_TCPR or pr.getprevious() is not None:
+                    return None
+                if tag == T_VMERGE:
+                    cell[1] = el.get(_VAL, "continue")
+                elif tag == T_GRIDSPAN:
+                    cell[0] = max(1, min(_int_val(el) or 1, 1000))
+                else:
+                    cell[2] = el.get(_VAL, "continue")
+            elif tag != T_NUMPR:
+                return None
+            elif self.numbering.nums:  # (a w:numPr numbers nothing without list definitions)
+                return _NUMBERED
+        p = None  # the paragraph being read (held, so that its proxy stays the same) …
+        cell = None  # … its cell …
+        text = ""  # … and its text so far
         text_seen = False
         for t in tbl.iter(T_T):
             r = t.getparent()
             if r.tag != T_R:
                 return None
             par = r.getparent()
-            if par is not p:  # the first w:t of a paragraph (held here, so its proxy stays the same)
+            if par is not p:  # the first w:t of another paragraph: the one before is complete
+                if text.strip():
+                    cell[3] = f"{cell[3]}\n{text}" if cell[3] else text  # type: ignore[index]
                 cell = cell_of.get(par.getparent())  # type: ignore[assignment]
                 if cell is None or par.tag != T_P:
                     return None
-                p = par
-                parts = []
-                cell[3].append(parts)
+                p, text = par, ""
             s = t.text
             if s:
-                parts.append(s)
+                text += s
                 text_seen = True
-        for el in tbl.iter(T_GRIDSPAN, T_VMERGE, T_HMERGE):
-            pr = el.getparent()
-            cell = cell_of.get(pr.getparent())  # type: ignore[assignment]
-            if cell is None or pr.tag != T_TCPR or pr.getprevious() is not None:
-                return None
-            tag = el.tag
-            if tag == T_GRIDSPAN:
-                cell[0] = max(1, min(_int_val(el) or 1, 1000))
-            elif tag == T_VMERGE:
-                cell[1] = el.get(_VAL, "continue")
-            else:
-                cell[2] = el.get(_VAL, "continue")
-        rows: list[tuple[int, list[_CellRead]]] = []
-        for row in grid:
-            cells: list[_CellRead] = []
-            for span, vmerge, hmerge, paras in row:
-                text = ""
-                for ps in paras:
-                    para = ps[0] if len(ps) == 1 else "".join(ps)
-                    if para.strip():
-                        text = f"{text}\n{para}" if text else para
-                cells.append((span, vmerge, hmerge, text, []))
-            rows.append((0, cells))
+        if text.strip():
+            cell[3] = f"{cell[3]}\n{text}" if cell[3] else text  # type: ignore[index]
         return rows, text_seen
 
     def _table_stream(self, tbl: Any) -> tuple[list[tuple[int, list[_CellRead]]], bool] | None:
         """:meth:`_table_texts` for a table whose paragraphs may get list numbers: every w:p
         counts then, with its w:pStyle and w:numPr, so the table is read as one stream of the
         tags that matter, in document order, each checked to stand where the walk looks."""
+        probe = tbl.iter(*_PLAIN_TABLE_STOP)
+        next(probe)  # the table itself
+        if next(probe, None) is not None:
+            return None
         numbering = self.numbering
         saved = numbering.counters()
         label_any = self.styles.default_has_num
@@ -1011,7 +1017,7 @@ def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Bl
     def table(t: _T, block: int, title: str | None, top: bool) -> Table:
         cs = t.cells
         page, index = t.page, t.index
-        if not any(c[_TABLES] for c in cs):
+        if not any(map(itemgetter(_TABLES), cs)):
             # the usual table: its cells' texts come in a row, and every cell and location
             # has the same fields set, so they are made a table at a time; the locations
             # differ only in row and column, and copying a dict costs half of building one
@@ -1023,9 +1029,10 @@ def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Bl
                 d["row"] = c[_ROW]
                 d["col"] = c[_COL]
             locs = loc_many(loc_values, _FS_CELL_LOC)
-            cells = cell_many([{"row": c[_ROW], "col": c[_COL], "row_span": c[_ROWSPAN], "col_span": c[_COLSPAN],
-                                "text": tr[0], "raw": tr[1], "tables": [], "loc": loc}
-                               for c, tr, loc in zip(cs, texts, locs, strict=True)], _FS_CELL)
+            cells = cell_many([{"row": row, "col": col, "row_span": row_span, "col_span": col_span,
+                                "text": text, "raw": raw, "tables": [], "loc": loc}
+                               for (row, col, row_span, col_span, _, _), (text, raw), loc
+                               in zip(cs, texts, locs, strict=True)], _FS_CELL)
         else:
             cells = []
             for row, col, row_span, col_span, _, nested_read in cs:
@@ -1195,14 +1202,12 @@ def _rows(tbl: Any) -> list[Any]:
 
 def _grid_cols(tbl: Any) -> int:
     """The number of w:gridCol in the table's first w:tblGrid (0 without one)."""
-    for g in _kids(tbl):
-        if g.tag == T_TBLGRID:
-            return sum(1 for c in g if c.tag == T_GRIDCOL)
-    return 0
+    g = next(tbl.iterchildren(T_TBLGRID), None)  # C-level filters: no proxy or tag per row
+    return 0 if g is None else sum(1 for _ in g.iterchildren(T_GRIDCOL))
 
 
 # one cell as read, before merging: (w:gridSpan, w:vMerge, w:hMerge, text, nested tables)
-_CellRead = tuple[int, "str | None", "str | None", str, "list[_T]"]
+_CellRead = Sequence[Any]
 
 
 def _place(t: _T, rows: list[tuple[int, list[_CellRead]]]) -> None:
@@ -1219,7 +1224,8 @@ def _place(t: _T, rows: list[tuple[int, list[_CellRead]]]) -> None:
             if hmerge == "continue" and prev is not None:
                 # legacy horizontal merge: this cell widens the one before it
                 prev[_COLSPAN] += span
-                _add(prev, text, nested)
+                if text or nested:
+                    _add(prev, text, nested)
                 if prev[_ROW] == r and prev[_COL] in still_open:
                     for k in range(col, col + span):
                         still_open[k] = prev
@@ -1231,17 +1237,24 @@ def _place(t: _T, rows: list[tuple[int, list[_CellRead]]]) -> None:
                     origin[_ROWSPAN] = r - origin[_ROW] + 1
                     # Word hides a continued cell's text; keep it rather than lose what a
                     # generator put there
-                    _add(origin, text, nested)
-                    for k in range(col, col + span):
-                        still_open[k] = origin
+                    if text or nested:
+                        _add(origin, text, nested)
+                    if span == 1:
+                        still_open[col] = origin
+                    else:
+                        for k in range(col, col + span):
+                            still_open[k] = origin
                     prev = origin
                     col += span
                     continue
-            cell = [r, col, 1, span, text, nested]  # a _C
+            cell = [r, col, 1, span, text, nested]  # see _ROW …
             out.append(cell)
             if vmerge is not None:  # restart (or a continue with nothing above: a new origin)
-                for k in range(col, col + span):
-                    still_open[k] = cell
+                if span == 1:
+                    still_open[col] = cell
+                else:
+                    for k in range(col, col + span):
+                        still_open[k] = cell
             prev = cell
             col += span
         open_v = still_open  # a merge ends at any row that does not continue it

@@ -32,6 +32,14 @@ def md_text(text: str | None) -> str:
     return "<br>".join(part.strip() for part in s.split("\n"))
 
 
+class _Escaped(dict):  # type: ignore[type-arg]
+    """:func:`md_text` of each distinct text once: file names, departments and measures recur."""
+
+    def __missing__(self, text: str | None) -> str:
+        out = self[text] = md_text(text)
+        return out
+
+
 def table(head: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -69,14 +77,15 @@ def render_unit(report: UnitReport) -> str:
     else:
         lines.append(L["no_findings"])
     lines += ["", f"## {L['matrix']}", ""]
+    esc = _Escaped()
     if report.risks:
         rows = []
         for i, x in enumerate(report.risks, 1):
-            ms = "<br>".join(f"{k}. {md_text(m.text)}" for k, m in enumerate(x.measures, 1)) or f"**{L['none']}**"
+            ms = "<br>".join(f"{k}. {esc[m.text]}" for k, m in enumerate(x.measures, 1)) or f"**{L['none']}**"
             level = L.get(x.level, "") if x.level else L["unknown_level"]
-            rows.append([str(i), md_text(x.department) or "—", md_text(x.name), level, ms,
-                         md_text("、".join(x.responsible)) or "—", L.get(x.state or "", L["unset_state"]),
-                         " ".join(x.rules), md_text(x.file)])
+            rows.append([str(i), esc[x.department] or "—", esc[x.name], level, ms,
+                         esc["、".join(x.responsible)] or "—", L.get(x.state or "", L["unset_state"]),
+                         " ".join(x.rules), esc[x.file]])
         lines += table(["#", L["department"], L["risk"], L["level"], L["measures"], L["responsible"], L["state"],
                         L["rule"], L["file"]], rows)
     else:
@@ -93,7 +102,7 @@ def render_unit(report: UnitReport) -> str:
             if x.hint:
                 lines += [f"*{L['hint']}*: {md_text(x.hint)}", ""]
         where = x.where(report.lang)
-        lines.append(f"- **{L[x.severity]}** {md_text(x.message)} — {md_text(x.file)}"
+        lines.append(f"- **{L[x.severity]}** {md_text(x.message)} — {esc[x.file]}"
                      + (f" ({md_text(where)})" if where else ""))
     lines += ["", f"## {L['files']}", ""]
     lines += table([L["file"], L["kind"], L["status"], L["risks"], L["errors"]],

@@ -52,27 +52,25 @@ def neutralise(value: Any) -> Any:
     text = str(value)
     if is_formula_like(text):  # judged before control characters go: a leading tab or CR counts
         return "'" + strip_control(text)
-    if not _NEEDS_STRIP.search(text):  # the usual cell: nothing to remove, already judged
+    # the usual cell: nothing to remove, already judged (printable text has no control character,
+    # and isprintable() looks at it faster than the pattern does)
+    if text.isprintable() or not _NEEDS_STRIP.search(text):
         return text
     text = strip_control(text)
     return "'" + text if is_formula_like(text) else text
 
 
-def neutralise_row(values: list[Any], memo: dict[str, str] | None = None) -> list[Any]:
-    """:func:`neutralise` of each value. ``memo`` keeps the verdicts on text across rows: a report
+def neutralise_row(values: list[Any]) -> list[Any]:
+    return [neutralise(v) for v in values]
+
+
+class NeutralText(dict[str, str]):
+    """:func:`neutralise` for text, each distinct text judged once: ``table[text]``. A report
     repeats its file names, labels and codes on row after row."""
-    if memo is None:
-        return [neutralise(v) for v in values]
-    out = []
-    for v in values:
-        if type(v) is str:
-            text = memo.get(v)
-            if text is None:
-                text = memo[v] = neutralise(v)
-            out.append(text)
-        else:
-            out.append(neutralise(v))
-    return out
+
+    def __missing__(self, text: str) -> str:
+        out = self[text] = neutralise(text)
+        return out
 
 
 def safe_filename(name: str, *, max_bytes: int = 120, default: str = "unnamed") -> str:

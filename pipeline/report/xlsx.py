@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.report.labels import labels
-from pipeline.report.safe import neutralise, strip_control
+from pipeline.report.safe import NeutralText, neutralise, strip_control
 from pipeline.report.view import UnitReport
 
 _log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Workbook:
             wb.set_properties({"title": neutral_text(self.title)[:250], "author": "lianfang"})
             head_fmt = wb.add_format({"bold": True, "pattern": 1, "bg_color": _HEADER_FILL})
             wrap_fmt = wb.add_format({"text_wrap": True, "valign": "top"})
-            memo: dict[str, str] = {}  # the same text (a file name, a label) recurs on many rows
+            neutral = NeutralText()  # the same text (a file name, a label) recurs on many rows
             for s in self.sheets:
                 ws = wb.add_worksheet(s.title)
                 ws.freeze_panes(1, 0)  # header row stays in view
@@ -77,15 +77,15 @@ class Workbook:
                     width = s.widths.get(k, max(8, min(18, len(str(h)) * 2 + 2)))
                     # in pixels, so that the file holds the width asked for: set_column would add padding
                     ws.set_column_pixels(k, k, round(width * _DIGIT_PX))
-                _write_cells(ws, [s.head], 0, [head_fmt] * n_cols, memo)
+                _write_cells(ws, [s.head], 0, [head_fmt] * n_cols, neutral)
                 n = max(n_cols, max(map(len, s.rows), default=0))
-                _write_cells(ws, s.rows, 1, [wrap_fmt if k in s.wrap_cols else None for k in range(n)], memo)
+                _write_cells(ws, s.rows, 1, [wrap_fmt if k in s.wrap_cols else None for k in range(n)], neutral)
                 if n_cols:
                     ws.autofilter(0, 0, len(s.rows), n_cols - 1)
         return buf.getvalue()
 
 
-def _write_cells(ws: Any, rows: list[list[Any]], first: int, fmts: list[Any], memo: dict[str, str]) -> None:
+def _write_cells(ws: Any, rows: list[list[Any]], first: int, fmts: list[Any], neutral: NeutralText) -> None:
     """Rows from row index ``first``, each cell neutralised and written by the writer for its type
     (never ``write``, which guesses a type from the text); empty cells are left out."""
     put_str, put_num, put_bool = ws.write_string, ws.write_number, ws.write_boolean
@@ -95,9 +95,7 @@ def _write_cells(ws: Any, rows: list[list[Any]], first: int, fmts: list[Any], me
             if t is str:
                 if not v:
                     continue
-                text = memo.get(v)
-                if text is None:
-                    text = memo[v] = neutralise(v)
+                text = neutral[v]
                 if text:
                     put_str(r, k, text, fmts[k])
             elif v is None:
