@@ -55,7 +55,8 @@ FAIL_ON = ("error", "warning", "info", "never")
 _PRELOAD = ("pipeline.batch", "pipeline.api", "pipeline.parse.docx", "pipeline.parse.pdf", "pipeline.parse.xlsx",
             "pipeline.parse.text", "pipeline.segment", "pipeline.extract", "pipeline.link", "docx", "jieba",
             "pipeline.checks", "pipeline.graph", "pipeline.report.view", "pipeline.report.html",
-            "pipeline.report.xlsx", "jinja2", "openpyxl", "xlsxwriter")
+            "pipeline.report.xlsx", "jinja2", "openpyxl", "xlsxwriter",
+            "pipeline.warm")  # last: runs one small unit, so that workers start warm (see there)
 # with no document to parse and at most this many files, checks run here: starting workers costs more
 _INLINE_MAX_FILES = 64
 # A folder with at most this many files to read, of fast formats and this many bytes in all, is read
@@ -372,10 +373,24 @@ def init_worker(env: dict[str, str] | None = None) -> None:
 
 
 def _init_context() -> None:
+    """The worker's context: the fork server's warmed one when it read the same lexicons."""
     global _CTX
+    from pipeline.lexicon import lexicon_dir
     from pipeline.stages import Context
 
-    _CTX = Context()
+    warm = _WARM_CTX
+    _CTX = warm if warm is not None and warm.lexicons.root == lexicon_dir() else Context()
+
+
+_WARM_CTX: Any = None  # built in the fork server by pipeline.warm, inherited by every worker
+
+
+def init_context_for_fork() -> None:
+    """Build the context in the fork server (see :mod:`pipeline.warm`), for the workers to share."""
+    global _CTX, _WARM_CTX
+    from pipeline.stages import Context
+
+    _CTX = _WARM_CTX = Context()
 
 
 def _process(path: str) -> Document:

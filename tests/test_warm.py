@@ -1,0 +1,88 @@
+"""Workers start warm: the fork server reads, checks and reports one small generated unit first."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import batch
+
+
+@pytest.fixture
+def warmed(monkeypatch: pytest.MonkeyPatch) -> object:
+    """pipeline.warm run in this process, without freezing the test process's objects."""
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    monkeypatch.setattr(batch, "_CTX", None)
+    monkeypatch.setattr(batch, "_WARM_CTX", None)
+    warm = importlib.reload(importlib.import_module("pipeline.warm"))
+    return warm
+
+
+def test_the_warm_up_unit_goes_through_extraction_and_checks(warmed: object, tmp_path: Path) -> None:
+    path = warmed._write_unit(tmp_path)  # type: ignore[attr-defined]
+    doc = batch._process(str(path))
+    assert doc.status == "ok"
+    assert [r.name for r in doc.risks] == ["公车私用", "招标过程中串标围标", "报销审核不严"]
+    assert [r.level for r in doc.risks] == ["medium", "high", "low"]
+    out = batch.folder_task({"docs": [batch.DocInput(0, "read", "", path.name, path.name + ".json", file=str(path))],
+                             "lang": "zh", "profile": None, "check": True, "reports": True, "write_to": None})
+    (unit,) = out["units"]
+    assert set(unit["outputs"]) == {"html", "md", "xlsx", "csv", "risks_csv", "svg"}
+    rules = json.loads("[" + out["docs"][0]["rows"].decode().strip().replace("\n", ",") + "]")
+    assert any(r[0] == "LF101" for r in rules)  # 报销审核不严 has no measure
+
+
+def test_workers_reuse_the_warm_context_only_for_the_same_lexicons(warmed: object, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    warm_ctx = batch._WARM_CTX
+    assert warm_ctx is not None and batch._CTX is warm_ctx
+    batch._CTX = None
+    batch._init_context()
+    assert batch._CTX is warm_ctx
+    other = tmp_path / "lexicons"
+    shutil.copytree(Path(warm_ctx.lexicons.root), other)
+    monkeypatch.setenv("LIANFANG_LEXICONS", str(other))
+    batch._init_context()
+    assert batch._CTX is not warm_ctx and batch._CTX.lexicons.root == other
+
+
+def test_a_failing_warm_up_leaves_workers_cold_not_broken(warmed: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(folder: Path) -> Path:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(warmed, "_write_unit", boom)
+    assert warmed.warm_up() is False  # type: ignore[attr-defined]
+
+
+_PROBE = """
+import sys
+from pipeline import batch
+from pipeline.workers import Limits, Task, WorkerPool
+from tests.test_warm import probe
+pool = WorkerPool(probe, jobs=1, limits=Limits(timeout=120), initializer=batch.init_worker, initargs=(None,),
+                  preload=batch._PRELOAD)
+with pool:
+    (r,) = list(pool.run([Task(0, (), "probe")]))
+print(r.value if r.ok else r.message)
+"""
+
+
+def probe() -> str:
+    from pipeline import batch as b
+
+    return "warm" if b._CTX is not None and b._CTX is b._WARM_CTX else "cold"
+
+
+def test_a_pool_worker_starts_with_the_fork_servers_context() -> None:
+    # a fresh interpreter: the fork server is one per process, and this one's may have started earlier
+    root = Path(__file__).resolve().parent.parent
+    got = subprocess.run([sys.executable, "-c", _PROBE], cwd=root, capture_output=True, text=True, timeout=300)
+    assert got.returncode == 0, got.stderr[-2000:]
+    assert got.stdout.strip().splitlines()[-1] == "warm"
