@@ -244,6 +244,38 @@ def test_descendants_and_rss_sampler() -> None:
         child.wait()
 
 
+def test_headline_prefers_the_measured_ten_thousand() -> None:
+    r = _synthetic_results()
+    r["tenk"] = {"available": True, "n": 10_000, "wall_s": 280.0, "docs_per_s": 10_000 / 280.0, "cpu_s": 540.0,
+                 "parent_cpu_s": 40.0, "workers_cpu_s": 500.0, "cpu_ms_per_doc": 54.0, "json_written": 10_001}
+    bench.headline(r)
+    assert r["tenk_measured"] is True and r["projection_10k_s"] == 280.0
+    t = next(t for t in r["targets"] if t["key"] == "projection_10k_s")
+    assert t["pass"] is True and t["dominant"].startswith("measured")
+    assert "280 s wall" in bench.markdown_report(r)
+    r["tenk"] = {"available": False, "reason": "skipped"}
+    bench.headline(r)
+    assert r["tenk_measured"] is False and r["projection_10k_s"] == pytest.approx(10_000 / 16.0)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_cpu_sampler_sees_a_busy_child() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time()\n"
+                              "while time.process_time() - t < 0.8: pass\ntime.sleep(2)"])
+    try:
+        sampler = bench.CpuSampler(os.getpid(), interval=0.2)
+        sampler.start()
+        import time
+
+        time.sleep(1.6)
+        seen = sampler.stop()
+        assert seen[child.pid] >= 0.5  # the child's own CPU, read from /proc while it lives
+        assert bench.cpu_s(os.getpid()) is not None and bench.cpu_s(2**22 + 7) is None
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_warm_up_takes_the_smallest_item_of_each_format() -> None:
     manifest = {
         "docx-1p": {"format": "docx", "pages": 1}, "docx-10p": {"format": "docx", "pages": 10},
