@@ -12,10 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from markupsafe import Markup, escape
 
 from pipeline.model import Loc
 from pipeline.report.labels import labels
@@ -141,7 +144,7 @@ class _FindingGroup(NamedTuple):
     name: str
     summary: str
     hint: str
-    rows: list[_FindingRow]
+    rows: Any  # the rows' HTML (Markup), see _finding_html
 
 
 _LEVEL_KEY = {"high": "0", "medium": "1", "low": "2"}
@@ -175,7 +178,7 @@ def _matrix(report: UnitReport, L: dict[str, str]) -> list[_MatrixRow]:
     return rows
 
 
-def _finding_groups(report: UnitReport, L: dict[str, str]) -> list[_FindingGroup]:
+def _finding_groups(report: UnitReport, L: dict[str, str], esc: Esc) -> list[_FindingGroup]:
     """The findings by rule, grouped as Jinja's ``groupby`` did: by the code regardless of case,
     each group under the code of its first finding."""
     def key(f: Any) -> Any:
@@ -187,11 +190,87 @@ def _finding_groups(report: UnitReport, L: dict[str, str]) -> list[_FindingGroup
         first = rows[0]
         info = report.rules.get(first.rule)
         summary = (info.summary if report.lang == "en" else info.summary_zh) if info else ""
-        groups.append(_FindingGroup(first.rule, info.name if info else first.name, summary, first.hint, [
+        groups.append(_FindingGroup(first.rule, info.name if info else first.name, summary, first.hint, _finding_html([
             _FindingRow(x.level or "", x.department or "", x.rule, x.severity, _label(L, x.severity), x.message, x.file,
                         _num(x.page), _num(x.table, 1), _num(x.row, 1), _num(x.col, 1))
-            for x in rows]))
+            for x in rows], esc)))
     return groups
+
+
+# -- the long tables, written here rather than by template macros -----------------------------------------
+# A macro pays a Jinja attribute lookup, an escape and a Markup object for each of the ~4,000 values of
+# a unit's tables; here each distinct text is escaped once (departments, files and labels recur on many
+# rows) by markupsafe, as autoescape would, and the rows are joined into one Markup. The bytes are those
+# the macros wrote (tests/test_speed_reports.py renders both).
+
+Esc = Callable[[Any], str]
+
+
+def _escaper() -> Esc:
+    """A function giving a value's text HTML-escaped (plain str) as autoescape would; each distinct
+    text is escaped once, and text with none of ``&<>'"`` is its own escape."""
+    cache: dict[str, str] = {}
+    get = cache.get
+
+    def esc(v: Any) -> str:
+        if type(v) is not str:  # only str is cached: 1, 1.0 and True are equal keys but print differently
+            return str(escape(v))
+        out = get(v)
+        if out is None:
+            out = cache[v] = str(escape(v)) if "&" in v or "<" in v or ">" in v or "'" in v or '"' in v else v
+        return out
+
+    return esc
+
+
+_LI_GENERIC = '<li class="generic">'
+_DL = ' <span class="dl">[{}]</span>'  # a measure's defence line, already escaped
+
+
+def _matrix_html(rows: list[_MatrixRow], none_label: Any, esc: Esc) -> Any:
+    """The matrix rows as the template's ``matrix_rows`` macro wrote them."""
+    none_cell = f'<span class="err">{esc(none_label)}</span>'
+    out = []
+    for x in rows:
+        dept, rules = esc(x.dept), esc(x.rules)
+        n = esc(x.n)
+        man = f'<div class="small muted">{esc(x.manifestation)}</div>' if x.manifestation else ""
+        raw = f' <span class="muted small">{esc(x.level_raw)}</span>' if x.level_raw else ""
+        if x.measures:
+            items = "".join(
+                f'{_LI_GENERIC if generic else "<li>"}{esc(text)}'
+                f'{"" if line is None else _DL.format(esc(line))}</li>'
+                for text, generic, line in x.measures)
+            ms = f'<ol class="ms">{items}</ol>'
+        else:
+            ms = none_cell
+        where = f'<div class="muted">{esc(x.where)}</div>' if x.where else ""
+        out.append(
+            f'<tr data-row="risk" data-level="{esc(x.level)}" data-dept="{dept}" data-rules="{rules}" '
+            f'data-state="{esc(x.state)}" class="s-{esc(x.row_state)}">\n'
+            f'<td class="num" data-key="{n}">{n}</td>\n'
+            f'<td class="dept">{esc(x.dept_cell)}</td>\n'
+            f'<td class="risk-cell"><strong>{esc(x.name)}</strong>{man}</td>\n'
+            f'<td class="lvl" data-key="{esc(x.level_key)}"><span class="lv lv-{esc(x.level_class)}">'
+            f'{esc(x.level_label)}</span>{raw}</td>\n'
+            f'<td class="ms-cell">{ms}</td>\n'
+            f'<td class="resp">{esc(x.responsible)}</td>\n'
+            f'<td class="state">{esc(x.state_label)}</td>\n'
+            f'<td class="rules">{rules}</td>\n'
+            f'<td class="small file" title="{esc(x.file)}">{esc(x.file_name)}{where}</td>\n'
+            "</tr>\n")
+    return Markup("".join(out))
+
+
+def _finding_html(rows: list[_FindingRow], esc: Esc) -> Any:
+    """The finding rows as the template's ``finding_rows`` macro wrote them."""
+    return Markup("".join(
+        f'<tr data-row="finding" data-level="{esc(x.level)}" data-dept="{esc(x.dept)}" data-rules="{esc(x.rule)}">\n'
+        f'<td class="sev sev-{esc(x.severity)}">{esc(x.severity_label)}</td><td>{esc(x.message)}</td>'
+        f'<td class="small file">{esc(x.file)}</td>\n'
+        f'<td class="num">{esc(x.page)}</td><td class="num">{esc(x.table)}</td>\n'
+        f'<td class="num">{esc(x.row)}</td><td class="num">{esc(x.col)}</td>\n'
+        "</tr>\n" for x in rows))
 
 
 def render_unit(report: UnitReport) -> str:
@@ -202,12 +281,13 @@ def render_unit(report: UnitReport) -> str:
     sev = {code: L.get(info.severity, info.severity) for code, info in report.rules.items()}
     for f in report.findings:  # the severity in force (a profile may change it) beats the default
         sev[f.rule] = L.get(f.severity, f.severity)
+    esc = _escaper()
     ctx.update(
         r=report,
         f=report.figures,
         graph_uri=_uri_markup(report.graph_svg) if report.graph_svg else None,
         sev_of=lambda code: sev.get(code, ""),
-        matrix=_matrix(report, L),
-        finding_groups=_finding_groups(report, L),
+        matrix=_matrix_html(_matrix(report, L), L.get("none", ""), esc),
+        finding_groups=_finding_groups(report, L, esc),
     )
     return environment().get_template("report.html.j2").render(**ctx)
