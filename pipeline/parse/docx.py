@@ -90,7 +90,8 @@ _PLAIN_TABLE_STOP = (T_TBL, T_TAB, T_PTAB, T_BR, T_CR, T_SYM, T_NBHYPHEN, T_LRPB
 # _Walker._table_texts's answer for a table with a w:numPr when lists are defined
 _NUMBERED = object()
 # what _Walker._table_texts reads, in document order
-_TABLE_TEXTS_TAGS = (*_PLAIN_TABLE_STOP, T_NUMPR, T_TR, T_TC, T_T, T_GRIDSPAN, T_VMERGE, T_HMERGE)
+# (most frequent first: the C-level tag match stops at the first that fits)
+_TABLE_TEXTS_TAGS = (T_TC, T_T, T_VMERGE, T_TR, T_GRIDSPAN, T_HMERGE, T_NUMPR, *_PLAIN_TABLE_STOP)
 # what _Walker._table_stream reads, in document order
 _PLAIN_TABLE_TAGS = (T_TR, T_TC, T_GRIDSPAN, T_VMERGE, T_HMERGE, T_P, T_T, T_PSTYLE, T_NUMID, T_ILVL)
 
