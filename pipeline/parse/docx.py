@@ -89,6 +89,9 @@ _PLAIN_TABLE_STOP = (T_TBL, T_TAB, T_PTAB, T_BR, T_CR, T_SYM, T_NBHYPHEN, T_LRPB
                      *sorted(_WRAPPERS | _BLOCK_WRAPPERS))
 # _Walker._table_texts's answer for a table with a w:numPr when lists are defined
 _NUMBERED = object()
+# what _Walker._table_texts reads, in document order
+# (most frequent first: the C-level tag match stops at the first that fits)
+_TABLE_TEXTS_TAGS = (T_TC, T_T, T_VMERGE, T_TR, T_GRIDSPAN, T_HMERGE, T_NUMPR, *_PLAIN_TABLE_STOP)
 # what _Walker._table_stream reads, in document order
 _PLAIN_TABLE_TAGS = (T_TR, T_TC, T_GRIDSPAN, T_VMERGE, T_HMERGE, T_P, T_T, T_PSTYLE, T_NUMID, T_ILVL)
 
@@ -733,29 +736,56 @@ class _Walker:
         a w:t held text; None if the table is not plain after all, _NUMBERED if a paragraph
         of it may get a list number (:meth:`_table_stream` reads those).
 
-        Its cells are the w:tc children of its w:tr children; each w:t is traced up to its
-        w:r, its w:p and the cell holding that, and each merge property up to its cell, so
-        only the rows, cells and w:t are proxied and few tags are read. A paragraph without
-        text adds nothing to its cell, so w:p need not be looked for.
+        One ``iter()`` over the rows, cells, merge properties and w:t, in document order, and
+        the tags that refuse the table: each row and cell is checked to be a child of the one
+        before it, each merge property to stand in the w:tcPr opening the cell, each w:t to
+        be in a w:r of a w:p of the cell. A paragraph without text adds nothing to its cell,
+        so w:p need not be looked for (its proxy is met through its w:t).
+        A refusal met before a w:numPr returns None rather than _NUMBERED: whatever refuses
+        this reading refuses :meth:`_table_stream`'s too.
         """
-        cell_of: dict[Any, list[Any]] = {}
         rows: list[tuple[int, list[Any]]] = []
-        for tr in tbl.iterchildren(T_TR):
-            cells: list[Any] = []
-            for tc in tr.iterchildren(T_TC):
+        cells: list[Any] = []
+        tr = tc = p = None  # the row, cell and paragraph being read (held: their proxies stay the same)
+        cell: list[Any] = []  # tc's _CellRead, still being filled in
+        p_cell: list[Any] = cell  # the cell of p
+        text = ""  # p's text so far
+        text_seen = False
+        numbered = bool(self.numbering.nums)  # (a w:numPr numbers nothing without list definitions)
+        stream = tbl.iter(*_TABLE_TEXTS_TAGS)
+        next(stream)  # the table itself
+        for el in stream:
+            tag = el.tag
+            if tag == T_T:
+                r = el.getparent()
+                if r.tag != T_R:
+                    return None
+                par = r.getparent()
+                if par is not p:  # the first w:t of another paragraph: the one before is complete
+                    if text.strip():
+                        p_cell[3] = f"{p_cell[3]}\n{text}" if p_cell[3] else text
+                    if par.tag != T_P or par.getparent() is not tc:
+                        return None
+                    p, p_cell, text = par, cell, ""
+                s = el.text
+                if s:
+                    text += s
+                    text_seen = True
+            elif tag == T_TC:
+                if el.getparent() is not tr:
+                    return None
+                tc = el
                 cell = [1, None, None, "", ()]  # a _CellRead still being filled in
                 cells.append(cell)
-                cell_of[tc] = cell
-            rows.append((0, cells))
-        # one pass finds what refuses the table, and the merge properties of its cells
-        probe = tbl.iter(*_PLAIN_TABLE_STOP, T_NUMPR, T_GRIDSPAN, T_VMERGE, T_HMERGE)
-        next(probe)  # the table itself
-        for el in probe:
-            tag = el.tag
-            if tag == T_VMERGE or tag == T_GRIDSPAN or tag == T_HMERGE:
+            elif tag == T_TR:
+                if el.getparent() is not tbl:
+                    return None
+                tr, tc = el, None
+                cells = []
+                rows.append((0, cells))
+            elif tag == T_VMERGE or tag == T_GRIDSPAN or tag == T_HMERGE:
                 pr = el.getparent()
-                cell = cell_of.get(pr.getparent())  # type: ignore[assignment]
-                if cell is None or pr.tag != T_TCPR or pr.getprevious() is not None:
+                if pr.getparent() is not tc or pr.tag != T_TCPR or pr.getprevious() is not None:
                     return None
                 if tag == T_VMERGE:
                     cell[1] = el.get(_VAL, "continue")
@@ -765,30 +795,10 @@ class _Walker:
                     cell[2] = el.get(_VAL, "continue")
             elif tag != T_NUMPR:
                 return None
-            elif self.numbering.nums:  # (a w:numPr numbers nothing without list definitions)
+            elif numbered:
                 return _NUMBERED
-        p = None  # the paragraph being read (held, so that its proxy stays the same) …
-        cell = None  # … its cell …
-        text = ""  # … and its text so far
-        text_seen = False
-        for t in tbl.iter(T_T):
-            r = t.getparent()
-            if r.tag != T_R:
-                return None
-            par = r.getparent()
-            if par is not p:  # the first w:t of another paragraph: the one before is complete
-                if text.strip():
-                    cell[3] = f"{cell[3]}\n{text}" if cell[3] else text  # type: ignore[index]
-                cell = cell_of.get(par.getparent())  # type: ignore[assignment]
-                if cell is None or par.tag != T_P:
-                    return None
-                p, text = par, ""
-            s = t.text
-            if s:
-                text += s
-                text_seen = True
         if text.strip():
-            cell[3] = f"{cell[3]}\n{text}" if cell[3] else text  # type: ignore[index]
+            p_cell[3] = f"{p_cell[3]}\n{text}" if p_cell[3] else text
         return rows, text_seen
 
     def _table_stream(self, tbl: Any) -> tuple[list[tuple[int, list[_CellRead]]], bool] | None:
