@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.extract.categories import Categories
 from pipeline.extract.common import compact, loc_at
-from pipeline.extract.measures import MeasureLexicon, split_measures
+from pipeline.extract.measures import MeasureLexicon
 from pipeline.extract.owners import Owners
 from pipeline.extract.tables import ColumnMap, LogicalRow
 from pipeline.ids import IdMaker, stable_id
@@ -40,7 +40,6 @@ class Builder:
     _whys: dict[tuple[str, str | None], Why] = field(default_factory=dict, init=False, repr=False)
     # per-document memos of pure functions of a cell's or an item's text: a document repeats
     # its measures, leaders and departments from row to row
-    _splits: dict[str | None, list[tuple[str, tuple[int, int]]]] = field(default_factory=dict, init=False, repr=False)
     _items: dict[tuple[str, str | None, str], tuple[str | None, bool, Why]] = field(
         default_factory=dict, init=False, repr=False)
     _names: dict[str | None, list[str]] = field(default_factory=dict, init=False, repr=False)
@@ -119,9 +118,7 @@ class Builder:
                   why_source: str, key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
         """:meth:`measures` at the location ``Loc.from_fields(loc_d, loc_fs)``, which is not made:
         each item gets that location with its span (``loc.copy_with({"span": span})``)."""
-        split = self._splits.get(text)
-        if split is None:
-            split = self._splits[text] = split_measures(text, self.mlex.placeholders)
+        split = self.mlex.split(text)
         out: list[Measure] = []
         if not split:
             return out
@@ -136,11 +133,10 @@ class Builder:
             k = (item, defense_hint, why_source)
             got = items.get(k)
             if got is None:
+                line, cue, generic = self.mlex.facts(item)
                 if defense_hint:
-                    line, cue = defense_hint, "column header"
-                else:
-                    line, cue = self.mlex.defense_line(item)  # type: ignore[assignment]
-                got = items[k] = (line, self.mlex.is_generic(item),
+                    line, cue = defense_hint, "column header"  # type: ignore[assignment]
+                got = items[k] = (line, generic,
                                   self.why(why_source, f"defense cue: {cue}" if cue else None))
             line, generic, why = got
             # every field, of its declared type: validating each of a document's measures cost
