@@ -111,3 +111,97 @@ def test_memos_are_bounded(res: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         assert lex.facts(t) == (*lex.defense_line(t), lex.is_generic(t))
     assert len(lex._split_memo) <= 8
     assert len(lex._facts_memo) <= 8
+
+
+# -- memos of pure functions of a text: the memo's answer is the plain function's ----------------
+
+SHORT_TEXTS = [
+    "", " ", "一、指导思想", "（一）完善制度建设", "1.建立台账", "1998年", "①建立台账", "一是加强教育",
+    "附件1", "第1条", "A.总则", "  2、定期公示", "财务科", "青溪县财政局廉政风险防控工作实施方案",
+    "X中心廉政风险点及防控措施", "2024年度办公室廉政风险点", "风险点", "防控措施", "责任人", "序号",
+    "单位（科室）", "岗位(职权)", "风险等级", "共梳理出风险点47个，制定防控措施130条。",
+    "全局共排查廉政风险点120余个", "注：本表由各科室填写",
+]
+_SHORT_CHARS = st.sampled_from(list("一二三（）()1２.、是 　附第A中心局科室风险点措施共个条余年：:"))
+
+
+def _plain_texts() -> list[str]:
+    """The block and cell texts of real documents, with the short texts above."""
+    from pipeline.parse import parse_file
+
+    out = list(SHORT_TEXTS)
+    for path in _real_inputs():
+        doc = parse_file(path)
+        out.extend(b.text for b in doc.blocks)
+        for t in doc.tables():
+            out.extend(c.text for c in t.cells[:200])
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_texts() -> list[str]:
+    return _plain_texts()
+
+
+def _same_enum(a: Any, b: Any) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and a.__dict__ == b.__dict__)
+
+
+def test_match_enumerator_memo(real_texts: list[str]) -> None:
+    from pipeline import enumerators as E
+
+    for text in real_texts + real_texts:  # the second pass answers from the memo
+        assert _same_enum(E.match_enumerator(text), E._match_enumerator(text) if text else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_SHORT_CHARS, max_size=12))
+def test_match_enumerator_memo_generated(text: str) -> None:
+    from pipeline import enumerators as E
+
+    want = E._match_enumerator(text) if text else None
+    assert _same_enum(E.match_enumerator(text), want)
+    assert _same_enum(E.match_enumerator(text), want)
+
+
+def test_match_enumerator_memo_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import enumerators as E
+
+    monkeypatch.setattr(E, "MATCH_MEMO_MAX", 5)
+    monkeypatch.setattr(E, "_MATCH_MEMO", {})
+    for i in range(40):
+        text = f"{i}.建立台账"
+        assert _same_enum(E.match_enumerator(text), E._match_enumerator(text))
+    assert 0 < len(E._MATCH_MEMO) <= 5
+    long = "1." + "加强" * 200  # longer than the memo keeps
+    assert E.match_enumerator(long).value == 1  # type: ignore[union-attr]
+    assert long not in E._MATCH_MEMO
+
+
+def test_unit_from_title_memo(res: Any, real_texts: list[str]) -> None:
+    owners = res.owners
+    for text in real_texts + real_texts:
+        assert owners.unit_from_title(text) == (owners._unit_from_title(text) if text else None)
+    assert owners.unit_from_title(None) is None
+
+
+def test_header_label_memo(res: Any, real_texts: list[str]) -> None:
+    hx = res.headers
+    for text in real_texts + real_texts:
+        assert hx.label(text) == (hx._label(text) if text else None)
+    assert hx.label(None) is None
+
+
+def test_counts_memo_is_scan(res: Any) -> None:
+    from pipeline.extract import counts
+    from pipeline.parse import parse_file
+
+    docs = [parse_file(p) for p in _real_inputs()]
+    if not docs:
+        pytest.skip("no benchmark, sample or dev documents here")
+    cache: dict[str, Any] = {}
+    for doc in docs + docs:  # the second round answers from the memo
+        assert counts.find_counts(doc, res.lex, cache) == counts.find_counts(doc, res.lex, None)
+    patterns = counts.compile_patterns(res.lex)
+    for text in SHORT_TEXTS:
+        assert cache["counts.memo"].get(text, counts.scan(text, patterns)) == counts.scan(text, patterns)

@@ -20,6 +20,7 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 _NAME = re.compile(rf"^[{CJK}]{{2,3}}$")
 _YEAR = re.compile(r"(?:19|20)\d\d年")
 _UNIT_TAIL = re.compile(rf"[{CJK}A-Za-z0-9*＊()（）]+$")
+UNIT_MEMO_MAX = 1 << 13  # titles whose unit is kept, per process
 _JUNK_HEAD = re.compile(r"^(?:[—\-\d\s]+|[^\u4e00-\u9fff]*?(?=[XxＸ*＊]{2}))")
 
 
@@ -34,6 +35,7 @@ class Owners:
         # suffix look-up by length (what ``any(t.endswith(s) for s in suffixes)`` tells)
         self._suffix_set = frozenset(self.suffixes)
         self._suffix_lengths = sorted({len(s) for s in self.suffixes})
+        self._unit_memo: dict[str, str | None] = {}
 
     # -- responsible ------------------------------------------------------------------------
     def is_role(self, text: str) -> bool:
@@ -81,6 +83,18 @@ class Owners:
 
     def unit_from_title(self, title: str | None) -> str | None:
         """The unit a title names before its subject ("X中心廉政风险点及防控措施" → X中心)."""
+        if not title:
+            return None
+        # once per distinct title of the process: headings and captions recur in a batch
+        memo = self._unit_memo
+        got = memo.get(title, memo)
+        if got is memo:
+            if len(memo) >= UNIT_MEMO_MAX:
+                memo.clear()
+            got = memo[title] = self._unit_from_title(title)
+        return got  # type: ignore[return-value]
+
+    def _unit_from_title(self, title: str) -> str | None:
         t = compact(title)
         if not t:
             return None

@@ -88,15 +88,31 @@ class ColumnMap:
         return self.has("power") and not self.has("risk", "manifestation", "measure")
 
 
+LABEL_MEMO_MAX = 1 << 13  # cell texts whose header label is kept, per process
+
+
 class HeaderIndex:
     def __init__(self, lex: Lexicons) -> None:
         self.index = PhraseIndex(lex.terms(HEADERS), source=HEADERS)
         self.footer = tuple(compact(p) for p in lex.terms(ROW_SKIP)["footer"])
+        # label() once per distinct cell text of the process: headers recur in every table
+        self._labels: dict[str, tuple[str, str] | None] = {}
 
     def is_footer(self, text: str) -> bool:
         return compact(text).startswith(self.footer)  # colons kept: 注： is a note, 注册 is not
 
     def label(self, text: str | None) -> tuple[str, str] | None:
+        if not text:
+            return None
+        memo = self._labels
+        got = memo.get(text, memo)
+        if got is memo:
+            if len(memo) >= LABEL_MEMO_MAX:
+                memo.clear()
+            got = memo[text] = self._label(text)
+        return got  # type: ignore[return-value]
+
+    def _label(self, text: str) -> tuple[str, str] | None:
         k = key(text)
         if not k or len(k) > MAX_HEADER_CHARS or _NUMERIC.match(k):
             return None
