@@ -205,3 +205,71 @@ def test_counts_memo_is_scan(res: Any) -> None:
     patterns = counts.compile_patterns(res.lex)
     for text in SHORT_TEXTS:
         assert cache["counts.memo"].get(text, counts.scan(text, patterns)) == counts.scan(text, patterns)
+
+
+# -- cheaper construction: the same objects as validation makes ---------------------------------
+
+@pytest.mark.parametrize("source,detail", [
+    ("lexicons/tables/headers.yaml#measure", None),
+    ("lexicons/tables/headers.yaml#measure", "defense cue: 事前"),
+    ("lexicons/tables/headers.yaml#risk", "column 3: 风险点"),
+    ("pattern:stated_count", ""),
+])
+def test_builder_why_is_validated_why(res: Any, source: str, detail: str | None) -> None:
+    from pipeline.extract.items import Builder
+    from pipeline.model import Document, Source, Why
+
+    b = Builder(Document(source=Source(path="x.docx", sha256="0" * 64)), res.owners, res.categories, res.measures)
+    w = b.why(source, detail)
+    want = Why(source=source, detail=detail)
+    assert w == want
+    assert w.__pydantic_fields_set__ == want.__pydantic_fields_set__
+    assert w.model_dump_json() == want.model_dump_json()
+    assert b.why(source, detail) is w  # one per distinct explanation
+
+
+def test_measure_ids_are_stable_ids(res: Any) -> None:
+    """Table measures' ids: the head built as an f-string is stable_id's join of the parts."""
+    from pipeline.ids import stable_id
+    from pipeline.parse import parse_file
+    from pipeline.stages import build_pipeline
+
+    paths = _real_inputs()
+    if not paths:
+        pytest.skip("no benchmark, sample or dev documents here")
+    ctx = Context()
+    seen = 0
+    for path in paths[:3]:
+        doc = parse_file(path)
+        for stage in build_pipeline():
+            doc = stage.run(doc, ctx)
+        k: dict[tuple[object, ...], int] = {}  # the item's place within its cell
+        for m in doc.measures:
+            loc = m.loc
+            if m.why is None or not m.why.source.endswith("#measure"):
+                continue  # from running text: other key parts
+            cell = (m.risk, loc.table, loc.row, loc.col)
+            i = k[cell] = k.get(cell, -1) + 1
+            assert m.id == stable_id("M", doc.source.sha256, loc.table, loc.row, loc.col, i)
+            seen += 1
+    assert seen > 0
+
+
+def test_level_mentions_memo(res: Any, real_texts: list[str]) -> None:
+    from pipeline.extract import plan as P
+
+    lex = res.lex.terms(P.LEXICON)
+    rx = P._level_rx(res, lex)
+
+    class _B:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    blocks = [_B(t) for t in real_texts + SHORT_TEXTS + ["风险等级分为高、中、低三级；高风险由主要领导负责。"] if t]
+    for _ in range(2):  # the second round answers from the memo
+        got = P._level_mentions(blocks, res, lex)
+        assert [b for b, _c in got] == blocks
+        for b, clauses in got:
+            want = P._clause_mentions(b.text, rx)
+            spans = [(c, [(m.span(), m.group(0)) for m in hits]) for c, hits in clauses]
+            assert spans == [(c, [(m.span(), m.group(0)) for m in hits]) for c, hits in want]

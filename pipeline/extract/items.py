@@ -59,7 +59,12 @@ class Builder:
         """One Why per distinct explanation in the document (items share it; nothing edits one)."""
         w = self._whys.get((source, detail))
         if w is None:
-            w = self._whys[(source, detail)] = Why(source=source, detail=detail)
+            if type(source) is str and (detail is None or type(detail) is str):
+                # what Why(source=source, detail=detail) makes, without validating two strings
+                w = Why.from_fields({"source": source, "detail": detail, "score": None}, {"source", "detail"})
+            else:
+                w = Why(source=source, detail=detail)
+            self._whys[(source, detail)] = w
         return w
 
     # -- powers -------------------------------------------------------------------------------
@@ -112,18 +117,19 @@ class Builder:
                  key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
         # a Loc has no private attributes: its __dict__ and fields set are all there is to copy
         return self._measures(risk, text, loc.__dict__, loc.__pydantic_fields_set__,
-                              why_source=why_source, key_parts=key_parts, defense_hint=defense_hint)
+                              why_source=why_source, id_head="".join([str(p) + "\x1f" for p in key_parts]),
+                              defense_hint=defense_hint)
 
     def _measures(self, risk: Risk, text: str | None, loc_d: dict[str, object], loc_fs: set[str], *,
-                  why_source: str, key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
+                  why_source: str, id_head: str, defense_hint: str | None = None) -> list[Measure]:
         """:meth:`measures` at the location ``Loc.from_fields(loc_d, loc_fs)``, which is not made:
-        each item gets that location with its span (``loc.copy_with({"span": span})``)."""
+        each item gets that location with its span (``loc.copy_with({"span": span})``).
+        ``id_head`` is stable_id's join of the key parts, each followed by ``\x1f``."""
         split = self.mlex.split(text)
         out: list[Measure] = []
         if not split:
             return out
         items = self._items
-        id_head = "".join([str(p) + "\x1f" for p in key_parts])  # stable_id's join of key_parts + (i,)
         measure_id = self._measure_id.joined
         doc_measures, risk_measures = self.doc.measures, risk.measures
         responsible, risk_id = risk.responsible, risk.id
@@ -251,12 +257,14 @@ class Builder:
             mcl = cd["loc"]
             mloc = mcl.__dict__.copy()
             row_i, col_i = cd["row"], cd["col"]
-            mloc.update({"table": mloc["table"] if mloc["table"] is not None else table_index,
-                         "row": row_i, "col": col_i,
-                         "block": mloc["block"] if mloc["block"] is not None else block})
+            if mloc["table"] is None:  # every key is there already: the order stays the Loc's
+                mloc["table"] = table_index
+            mloc["row"], mloc["col"] = row_i, col_i
+            if mloc["block"] is None:
+                mloc["block"] = block
             self._measures(risk, text, mloc, mcl.__pydantic_fields_set__ | _LOC_CELL_KEYS,
                            why_source="lexicons/tables/headers.yaml#measure",
-                           key_parts=(table_index, row_i, col_i), defense_hint=hints.get(col_i))
+                           id_head=f"{table_index}\x1f{row_i}\x1f{col_i}\x1f", defense_hint=hints.get(col_i))
         return risk
 
     def _defense_hint(self, header: str) -> str | None:
