@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pipeline.extract import measures as M
 from pipeline.extract import resources
+from pipeline.model import Section
 from pipeline.stages import Context
 from tests.conftest import SAMPLES, dev_files
 
@@ -273,3 +274,61 @@ def test_level_mentions_memo(res: Any, real_texts: list[str]) -> None:
             want = P._clause_mentions(b.text, rx)
             spans = [(c, [(m.span(), m.group(0)) for m in hits]) for c, hits in clauses]
             assert spans == [(c, [(m.span(), m.group(0)) for m in hits]) for c, hits in want]
+
+
+def test_level_token_memo(res: Any, real_texts: list[str]) -> None:
+    levels = res.levels
+    raws = [None, "", "高", "中", "低", "一级风险", "红色预警", "高(Ⅰ级)", "较大", "  ", "Ⅱ级"] + real_texts[:300]
+    for raw in raws + raws:  # the second round answers from the memo
+        assert levels.token(raw) == levels._token(raw or "")
+
+
+def test_sections_are_validated_sections(res: Any) -> None:
+    from pipeline.extract import build_sections
+    from pipeline.parse import parse_file
+
+    paths = _real_inputs()
+    if not paths:
+        pytest.skip("no benchmark, sample or dev documents here")
+    made = 0
+    for path in paths:
+        doc = parse_file(path)
+        for s in build_sections(doc):
+            want = Section(**s.model_dump())
+            assert s == want
+            assert s.__pydantic_fields_set__ == want.__pydantic_fields_set__
+            assert s.model_dump_json() == want.model_dump_json()
+            made += 1
+    assert made > 0
+
+
+def test_link_assignments_are_pydantic_assignments() -> None:
+    """link writes responsible_ranks / responsible as pydantic's plain assignment would."""
+    from pipeline import link
+    from pipeline.model import Document, Measure, Responsible, Risk, Source
+
+    def doc() -> Document:
+        d = Document(source=Source(path="x.docx", sha256="0" * 64))
+        d.risks = [Risk(id="R-1", name="资产处置不规范", responsible=["局长", "张三"], measures=["M-1"]),
+                   Risk(id="R-2", name="采购", responsible=[])]
+        d.measures = [Measure(id="M-1", text="建立台账", risk="R-1"), Measure(id="M-2", text="公示", risk="R-2")]
+        d.responsibles = [Responsible(id="W-1", name="局长")]
+        return d
+
+    got = link.run(doc(), Context())
+    want = doc()
+    # the same values, assigned through pydantic on the untouched copy
+    for a, b in zip(got.risks + got.measures, want.risks + want.measures, strict=True):
+        for name in type(a).model_fields:
+            if getattr(a, name) != getattr(b, name) or (
+                    name in a.__pydantic_fields_set__ and name not in b.__pydantic_fields_set__):
+                assert name in ("responsible_ranks", "measures", "responsible")
+                if name != "measures":  # appended to in place, not assigned
+                    setattr(b, name, getattr(a, name))
+                else:
+                    b.measures.extend(x for x in a.measures if x not in b.measures)
+        assert a == b
+        assert a.__pydantic_fields_set__ == b.__pydantic_fields_set__
+    assert got.risks[0].responsible_ranks  # 局长 has a rank
+    assert "responsible_ranks" in got.risks[1].__pydantic_fields_set__
+    assert "responsible" in got.measures[1].__pydantic_fields_set__

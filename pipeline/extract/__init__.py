@@ -157,9 +157,11 @@ def build_sections(doc: Document) -> list[Section]:
         level = b.level or 1
         while stack and stack[-1].level >= level:
             stack.pop()
-        s = Section(id=stable_id("S", doc.source.sha256, b.index), title=b.text.strip(), level=level,
-                    enumerator=b.enumerator, block=b.index, end=len(doc.blocks),
-                    parent=stack[-1].id if stack else None)
+        # every field, of its declared type (a block's own validated values): what
+        # Section(id=…, title=…, …) makes with all seven given
+        s = Section.from_fields({"id": stable_id("S", doc.source.sha256, b.index), "title": b.text.strip(),
+                                 "level": level, "enumerator": b.enumerator, "block": b.index,
+                                 "end": len(doc.blocks), "parent": stack[-1].id if stack else None})
         out.append(s)
         stack.append(s)
     # a section ends where the next heading of the same or a higher level starts
