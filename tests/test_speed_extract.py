@@ -332,3 +332,10 @@ def test_link_assignments_are_pydantic_assignments() -> None:
     assert got.risks[0].responsible_ranks  # 局长 has a rank
     assert "responsible_ranks" in got.risks[1].__pydantic_fields_set__
     assert "responsible" in got.measures[1].__pydantic_fields_set__
+
+
+def test_owner_split_memo(res: Any, real_texts: list[str]) -> None:
+    owners = res.owners
+    texts = [None, "", "徐千、李彬", "科室\n负责人", "分管副局长/局长", "无", "张三 李四"] + real_texts[:400]
+    for text in texts + texts:  # the second round answers from the memo
+        assert owners.split_memo(text) == owners.split(text)

@@ -38,11 +38,10 @@ class Builder:
     powers_by_name: dict[str, Power] = field(default_factory=dict)
 
     _whys: dict[tuple[str, str | None], Why] = field(default_factory=dict, init=False, repr=False)
-    # per-document memos of pure functions of a cell's or an item's text: a document repeats
-    # its measures, leaders and departments from row to row
+    # per-document memo of an item's facts with its Why (the measure lexicon keeps the facts
+    # of each text for the process)
     _items: dict[tuple[str, str | None, str], tuple[str | None, bool, Why]] = field(
         default_factory=dict, init=False, repr=False)
-    _names: dict[str | None, list[str]] = field(default_factory=dict, init=False, repr=False)
     # (name, role) → the first Responsible of ``doc.responsibles`` with them, and how many of
     # the list it has seen
     _resp: dict[tuple[str, str | None], Responsible] = field(default_factory=dict, init=False, repr=False)
@@ -107,10 +106,7 @@ class Builder:
 
     def names(self, text: str | None) -> list[str]:
         """``owners.split(text)``, once per distinct text of the document (do not modify)."""
-        got = self._names.get(text)
-        if got is None:
-            got = self._names[text] = self.owners.split(text)
-        return got
+        return self.owners.split_memo(text)
 
     # -- measures -----------------------------------------------------------------------------
     def measures(self, risk: Risk, text: str | None, loc: Loc, *, why_source: str,
@@ -187,10 +183,11 @@ class Builder:
         resp_cols, power_cols, hints = self._table_plan(cmap)
         responsible: list[str] = []
         headers: dict[str, str] = {}
+        names = self.owners.split_memo  # self.names
         for c, header in resp_cols:
             extra = row.extra.get(c)
             for val in [row.columns.get(c, ""), *extra] if extra else (row.columns.get(c, ""),):
-                for name in self.names(val):
+                for name in names(val):
                     if name not in headers:  # the names in ``responsible``, each with its header
                         responsible.append(name)
                         headers[name] = header
