@@ -339,3 +339,38 @@ def test_owner_split_memo(res: Any, real_texts: list[str]) -> None:
     texts = [None, "", "徐千、李彬", "科室\n负责人", "分管副局长/局长", "无", "张三 李四"] + real_texts[:400]
     for text in texts + texts:  # the second round answers from the memo
         assert owners.split_memo(text) == owners.split(text)
+
+
+_CELL_CHARS = st.sampled_from(list("风险点防控措施（）()【】[]/／:： *※★\n序号责任人科室"))
+
+
+def _repeats_header_plain(view: Any, r: int, header: dict[int, str]) -> bool:
+    from pipeline.extract.common import key
+
+    if len(header) < 2:
+        return False
+    same = sum(1 for c, k in header.items()
+               if c < len(view.origin_rows[r]) and view.origin_rows[r][c] is not None and key(view.texts[r][c]) == k)
+    return same >= max(2, int(0.6 * len(header)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_CELL_CHARS, max_size=6), min_size=2, max_size=6),
+       st.lists(st.text(_CELL_CHARS, max_size=6), min_size=2, max_size=6), st.data())
+def test_repeats_header_prefilter(head: list[str], row: list[str], data: Any) -> None:
+    """The first-character test before a cell's key changes no answer (folded brackets, edge
+    marks and blanks included)."""
+    from pipeline.extract import tables as T
+    from pipeline.extract.common import key
+
+    n = max(len(head), len(row))
+    texts = [(row + [""] * n)[:n]]
+    # some cells are the header's own text, spelled differently
+    for c in range(min(len(head), n)):
+        if data.draw(st.booleans()):
+            texts[0][c] = head[c].replace("(", "（").replace(")", "）") + data.draw(st.sampled_from(["", " ", "*", "\n"]))
+    origin = [[data.draw(st.sampled_from([0, None])) if c else 0 for c in range(n)]]
+    view = T.TableView(omap=[[None] * n], origin_rows=origin, texts=texts, stripped=[[x.strip() for x in texts[0]]],
+                       has_merges=False)
+    header = {c: key(h.split("/")[-1]) for c, h in enumerate(head) if h}
+    assert T._repeats_header(view, 0, header) == _repeats_header_plain(view, 0, header)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.enumerators import match_enumerator
-from pipeline.extract.common import PhraseIndex, compact, key
+from pipeline.extract.common import FOLDED, PhraseIndex, compact, key
 from pipeline.lexicon import Lexicons
 from pipeline.model import Cell, Table
 
@@ -471,7 +471,10 @@ def _repeats_header(view: TableView, r: int, header: dict[int, str]) -> bool:
     same, left = 0, len(header)
     for c, k in header.items():  # stops once the count is decided: a data row is out in a few
         left -= 1
-        if c < n and orow_r[c] is not None and key(texts_r[c]) == k:
+        # key(text) == k needs k's first character in the text, unless folding made it: a
+        # substring test rules most data cells out without computing their key
+        if c < n and orow_r[c] is not None and (not k or k[0] in FOLDED or k[0] in texts_r[c]) \
+                and key(texts_r[c]) == k:
             same += 1
             if same >= need:
                 return True
