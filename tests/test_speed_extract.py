@@ -374,3 +374,28 @@ def test_repeats_header_prefilter(head: list[str], row: list[str], data: Any) ->
                        has_merges=False)
     header = {c: key(h.split("/")[-1]) for c, h in enumerate(head) if h}
     assert T._repeats_header(view, 0, header) == _repeats_header_plain(view, 0, header)
+
+
+@pytest.mark.parametrize("raws", [["高", "中", "低", None, " "], ["一级风险", "二级风险", "三级风险"], ["", None], ["较大", "一般", "重大"]])
+def test_apply_levels_assigns_as_pydantic(res: Any, raws: list[str | None]) -> None:
+    from pipeline.extract import apply_levels, interpret_levels
+    from pipeline.extract.common import compact
+    from pipeline.model import Document, Risk, Source
+
+    def doc() -> Document:
+        d = Document(source=Source(path="x.docx", sha256="0" * 64))
+        d.risks = [Risk(id=f"R-{i}", name="风险", level_raw=raw) for i, raw in enumerate(raws)]
+        return d
+
+    got = doc()
+    apply_levels(got, res, None)
+    want = doc()
+    mapping = interpret_levels([r.level_raw for r in want.risks], None, levels=res.levels)
+    for r in want.risks:  # the plain assignments the fast path stands for
+        if r.level_raw and compact(r.level_raw):
+            r.level = mapping.get(r.level_raw)
+        else:
+            r.level_raw = None
+    for a, b in zip(got.risks, want.risks, strict=True):
+        assert a == b
+        assert a.__pydantic_fields_set__ == b.__pydantic_fields_set__

@@ -40,7 +40,8 @@ class Builder:
     _whys: dict[tuple[str, str | None], Why] = field(default_factory=dict, init=False, repr=False)
     # per-document memo of an item's facts with its Why (the measure lexicon keeps the facts
     # of each text for the process)
-    _items: dict[tuple[str, str | None, str], tuple[str | None, bool, Why]] = field(
+    # (defense hint, why source) → item text → (defense line, generic, Why)
+    _items: dict[tuple[str | None, str], dict[str, tuple[str | None, bool, Why]]] = field(
         default_factory=dict, init=False, repr=False)
     # (name, role) → the first Responsible of ``doc.responsibles`` with them, and how many of
     # the list it has seen
@@ -125,20 +126,21 @@ class Builder:
         out: list[Measure] = []
         if not split:
             return out
-        items = self._items
+        items = self._items.get((defense_hint, why_source))
+        if items is None:
+            items = self._items[(defense_hint, why_source)] = {}
         measure_id = self._measure_id.joined
         doc_measures, risk_measures = self.doc.measures, risk.measures
         responsible, risk_id = risk.responsible, risk.id
         item_fs = loc_fs | {"span"}
         from_fields = Loc.from_fields
         for i, (item, span) in enumerate(split):
-            k = (item, defense_hint, why_source)
-            got = items.get(k)
+            got = items.get(item)
             if got is None:
                 line, cue, generic = self.mlex.facts(item)
                 if defense_hint:
                     line, cue = defense_hint, "column header"  # type: ignore[assignment]
-                got = items[k] = (line, generic,
+                got = items[item] = (line, generic,
                                   self.why(why_source, f"defense cue: {cue}" if cue else None))
             line, generic, why = got
             # every field, of its declared type: validating each of a document's measures cost
