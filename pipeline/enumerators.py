@@ -558,6 +558,15 @@ _SENTENCE_END = frozenset("。；;！!？?\n")
 _BREAKS = frozenset("。；;！!？?\n：:，,")
 
 
+# match_enumerator's answers for short texts (headings, labels, cells), which recur within a
+# document and from document to document of a batch: an enumerated heading costs several
+# pattern tries. Long texts are not kept (memory), and emptied at the bound.
+_MATCH_MEMO: dict[str, Enum | None] = {}
+_MISSING = object()
+MATCH_MEMO_MAX = 1 << 14
+MATCH_MEMO_TEXT = 160  # longest text kept
+
+
 def match_enumerator(text: str) -> Enum | None:
     """The 公文 enumerator at the very start of ``text`` (after leading spaces), or None.
 
@@ -568,6 +577,20 @@ def match_enumerator(text: str) -> Enum | None:
     """
     if not text:
         return None
+    if len(text) > MATCH_MEMO_TEXT:
+        return _match_enumerator(text)
+    memo = _MATCH_MEMO
+    got = memo.get(text, _MISSING)
+    if got is not _MISSING:
+        return got  # type: ignore[return-value]  # an Enum is frozen: one answer serves all
+    if len(memo) >= MATCH_MEMO_MAX:
+        memo.clear()
+    got = memo[text] = _match_enumerator(text)
+    return got
+
+
+def _match_enumerator(text: str) -> Enum | None:
+    """:func:`match_enumerator` without the memo (``text`` not empty)."""
     pos = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]
     if pos >= len(text):
         return None

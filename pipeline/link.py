@@ -67,7 +67,10 @@ def run(doc: Document, ctx: Any) -> Document:
                 by_name[name] = resp
             if resp.rank is not None and resp.rank not in ranks:
                 ranks.append(resp.rank)
-        risk.responsible_ranks = ranks
+        # ``risk.responsible_ranks = ranks`` as pydantic assigns without validation (the value,
+        # and the field recorded as set), minus its per-call dispatch: this runs for every risk
+        risk.__dict__["responsible_ranks"] = ranks
+        risk.__pydantic_fields_set__.add("responsible_ranks")
     _link_measures(doc)
     _link_powers(doc)
     return doc
@@ -87,8 +90,9 @@ def _link_measures(doc: Document) -> None:
             continue
         if m.id not in risk.measures:
             risk.measures.append(m.id)
-        if not m.responsible:
-            m.responsible = list(risk.responsible)
+        if not m.responsible:  # m.responsible = list(risk.responsible), as above
+            m.__dict__["responsible"] = list(risk.responsible)
+            m.__pydantic_fields_set__.add("responsible")
 
 
 def _link_powers(doc: Document) -> None:

@@ -157,9 +157,11 @@ def build_sections(doc: Document) -> list[Section]:
         level = b.level or 1
         while stack and stack[-1].level >= level:
             stack.pop()
-        s = Section(id=stable_id("S", doc.source.sha256, b.index), title=b.text.strip(), level=level,
-                    enumerator=b.enumerator, block=b.index, end=len(doc.blocks),
-                    parent=stack[-1].id if stack else None)
+        # every field, of its declared type (a block's own validated values): what
+        # Section(id=…, title=…, …) makes with all seven given
+        s = Section.from_fields({"id": stable_id("S", doc.source.sha256, b.index), "title": b.text.strip(),
+                                 "level": level, "enumerator": b.enumerator, "block": b.index,
+                                 "end": len(doc.blocks), "parent": stack[-1].id if stack else None})
         out.append(s)
         stack.append(s)
     # a section ends where the next heading of the same or a higher level starts
@@ -279,7 +281,12 @@ def document_scheme(doc: Document, res: Resources) -> Scheme | None:
 def apply_levels(doc: Document, res: Resources, scheme: Scheme | None) -> None:
     mapping = interpret_levels([r.level_raw for r in doc.risks], scheme, levels=res.levels)
     for r in doc.risks:
-        if r.level_raw and compact(r.level_raw):
-            r.level = mapping.get(r.level_raw)
+        # ``r.level = …`` / ``r.level_raw = None`` as pydantic assigns without validation (the
+        # value, and the field recorded as set), minus its per-call dispatch
+        d = r.__dict__
+        if d["level_raw"] and compact(d["level_raw"]):
+            d["level"] = mapping.get(d["level_raw"])
+            r.__pydantic_fields_set__.add("level")
         else:
-            r.level_raw = None
+            d["level_raw"] = None
+            r.__pydantic_fields_set__.add("level_raw")

@@ -18,6 +18,7 @@ _FOLD = str.maketrans({
     "（": "(", "）": ")", "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")",
     "[": "(", "]": ")", "／": "/", "：": ":", "﹙": "(", "﹚": ")",
 })
+FOLDED = frozenset(_FOLD.values())  # the characters folding writes (key's only new characters)
 _EDGE = re.compile(r"^[*※★☆·:：\s]+|[*※★☆·:：\s]+$")
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RUN = re.compile(rf"^[{CJK}]+$")

@@ -68,6 +68,9 @@ def _required(rx: re.Pattern[str]) -> tuple[frozenset[str], ...]:
     return got[1]
 
 
+MEMO_MAX = 1 << 13  # paragraphs whose claims are kept, per process
+
+
 def scan(text: str, patterns: list[tuple[str, str, re.Pattern[str]]]) -> list[StatedCount]:
     """Every count claim in ``text``, in text order."""
     out: list[StatedCount] = []
@@ -97,11 +100,20 @@ def find_counts(doc: Document, lex: Lexicons, cache: dict | None = None) -> dict
         patterns = compile_patterns(lex)
         if cache is not None:
             cache["counts.patterns"] = patterns
+    # the claims of a paragraph, once per distinct text of the process (with the patterns):
+    # paragraphs recur from document to document of a batch
+    memo: dict[str, list[StatedCount]] = cache.setdefault("counts.memo", {}) if cache is not None else {}
     found: dict[str, StatedCount] = {}
     for b in doc.blocks:
-        if b.table is not None or not b.text:
+        text = b.text
+        if b.table is not None or not text:
             continue
-        for c in scan(b.text, patterns):
+        got = memo.get(text)
+        if got is None:
+            if len(memo) >= MEMO_MAX:
+                memo.clear()
+            got = memo[text] = scan(text, patterns)
+        for c in got:
             old = found.get(c.key)
             if old is None or (c.total and not old.total):
                 found[c.key] = c

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pipeline.extract.categories import Categories
 from pipeline.extract.common import compact, loc_at
-from pipeline.extract.measures import MeasureLexicon, split_measures
+from pipeline.extract.measures import MeasureLexicon
 from pipeline.extract.owners import Owners
 from pipeline.extract.tables import ColumnMap, LogicalRow
 from pipeline.ids import IdMaker, stable_id
@@ -38,12 +38,11 @@ class Builder:
     powers_by_name: dict[str, Power] = field(default_factory=dict)
 
     _whys: dict[tuple[str, str | None], Why] = field(default_factory=dict, init=False, repr=False)
-    # per-document memos of pure functions of a cell's or an item's text: a document repeats
-    # its measures, leaders and departments from row to row
-    _splits: dict[str | None, list[tuple[str, tuple[int, int]]]] = field(default_factory=dict, init=False, repr=False)
-    _items: dict[tuple[str, str | None, str], tuple[str | None, bool, Why]] = field(
+    # per-document memo of an item's facts with its Why (the measure lexicon keeps the facts
+    # of each text for the process)
+    # (defense hint, why source) → item text → (defense line, generic, Why)
+    _items: dict[tuple[str | None, str], dict[str, tuple[str | None, bool, Why]]] = field(
         default_factory=dict, init=False, repr=False)
-    _names: dict[str | None, list[str]] = field(default_factory=dict, init=False, repr=False)
     # (name, role) → the first Responsible of ``doc.responsibles`` with them, and how many of
     # the list it has seen
     _resp: dict[tuple[str, str | None], Responsible] = field(default_factory=dict, init=False, repr=False)
@@ -60,7 +59,12 @@ class Builder:
         """One Why per distinct explanation in the document (items share it; nothing edits one)."""
         w = self._whys.get((source, detail))
         if w is None:
-            w = self._whys[(source, detail)] = Why(source=source, detail=detail)
+            if type(source) is str and (detail is None or type(detail) is str):
+                # what Why(source=source, detail=detail) makes, without validating two strings
+                w = Why.from_fields({"source": source, "detail": detail, "score": None}, {"source", "detail"})
+            else:
+                w = Why(source=source, detail=detail)
+            self._whys[(source, detail)] = w
         return w
 
     # -- powers -------------------------------------------------------------------------------
@@ -103,44 +107,40 @@ class Builder:
 
     def names(self, text: str | None) -> list[str]:
         """``owners.split(text)``, once per distinct text of the document (do not modify)."""
-        got = self._names.get(text)
-        if got is None:
-            got = self._names[text] = self.owners.split(text)
-        return got
+        return self.owners.split_memo(text)
 
     # -- measures -----------------------------------------------------------------------------
     def measures(self, risk: Risk, text: str | None, loc: Loc, *, why_source: str,
                  key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
         # a Loc has no private attributes: its __dict__ and fields set are all there is to copy
         return self._measures(risk, text, loc.__dict__, loc.__pydantic_fields_set__,
-                              why_source=why_source, key_parts=key_parts, defense_hint=defense_hint)
+                              why_source=why_source, id_head="".join([str(p) + "\x1f" for p in key_parts]),
+                              defense_hint=defense_hint)
 
     def _measures(self, risk: Risk, text: str | None, loc_d: dict[str, object], loc_fs: set[str], *,
-                  why_source: str, key_parts: tuple[object, ...], defense_hint: str | None = None) -> list[Measure]:
+                  why_source: str, id_head: str, defense_hint: str | None = None) -> list[Measure]:
         """:meth:`measures` at the location ``Loc.from_fields(loc_d, loc_fs)``, which is not made:
-        each item gets that location with its span (``loc.copy_with({"span": span})``)."""
-        split = self._splits.get(text)
-        if split is None:
-            split = self._splits[text] = split_measures(text, self.mlex.placeholders)
+        each item gets that location with its span (``loc.copy_with({"span": span})``).
+        ``id_head`` is stable_id's join of the key parts, each followed by ``\x1f``."""
+        split = self.mlex.split(text)
         out: list[Measure] = []
         if not split:
             return out
-        items = self._items
-        id_head = "".join([str(p) + "\x1f" for p in key_parts])  # stable_id's join of key_parts + (i,)
+        items = self._items.get((defense_hint, why_source))
+        if items is None:
+            items = self._items[(defense_hint, why_source)] = {}
         measure_id = self._measure_id.joined
         doc_measures, risk_measures = self.doc.measures, risk.measures
         responsible, risk_id = risk.responsible, risk.id
         item_fs = loc_fs | {"span"}
         from_fields = Loc.from_fields
         for i, (item, span) in enumerate(split):
-            k = (item, defense_hint, why_source)
-            got = items.get(k)
+            got = items.get(item)
             if got is None:
+                line, cue, generic = self.mlex.facts(item)
                 if defense_hint:
-                    line, cue = defense_hint, "column header"
-                else:
-                    line, cue = self.mlex.defense_line(item)  # type: ignore[assignment]
-                got = items[k] = (line, self.mlex.is_generic(item),
+                    line, cue = defense_hint, "column header"  # type: ignore[assignment]
+                got = items[item] = (line, generic,
                                   self.why(why_source, f"defense cue: {cue}" if cue else None))
             line, generic, why = got
             # every field, of its declared type: validating each of a document's measures cost
@@ -185,10 +185,11 @@ class Builder:
         resp_cols, power_cols, hints = self._table_plan(cmap)
         responsible: list[str] = []
         headers: dict[str, str] = {}
+        names = self.owners.split_memo  # self.names
         for c, header in resp_cols:
             extra = row.extra.get(c)
             for val in [row.columns.get(c, ""), *extra] if extra else (row.columns.get(c, ""),):
-                for name in self.names(val):
+                for name in names(val):
                     if name not in headers:  # the names in ``responsible``, each with its header
                         responsible.append(name)
                         headers[name] = header
@@ -255,12 +256,14 @@ class Builder:
             mcl = cd["loc"]
             mloc = mcl.__dict__.copy()
             row_i, col_i = cd["row"], cd["col"]
-            mloc.update({"table": mloc["table"] if mloc["table"] is not None else table_index,
-                         "row": row_i, "col": col_i,
-                         "block": mloc["block"] if mloc["block"] is not None else block})
+            if mloc["table"] is None:  # every key is there already: the order stays the Loc's
+                mloc["table"] = table_index
+            mloc["row"], mloc["col"] = row_i, col_i
+            if mloc["block"] is None:
+                mloc["block"] = block
             self._measures(risk, text, mloc, mcl.__pydantic_fields_set__ | _LOC_CELL_KEYS,
                            why_source="lexicons/tables/headers.yaml#measure",
-                           key_parts=(table_index, row_i, col_i), defense_hint=hints.get(col_i))
+                           id_head=f"{table_index}\x1f{row_i}\x1f{col_i}\x1f", defense_hint=hints.get(col_i))
         return risk
 
     def _defense_hint(self, header: str) -> str | None:

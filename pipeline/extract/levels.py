@@ -40,10 +40,15 @@ class Scheme:
     size: int = 0
 
 
+TOKEN_MEMO_MAX = 1 << 12  # raw level values whose token is kept, per process
+
+
 @dataclass
 class Levels:
     scales: list[Scale]
     strip: list[str]
+    # token() once per distinct raw value: a document repeats its few level words row by row
+    _tokens: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_lexicons(cls, lex: Lexicons) -> Levels:
@@ -63,6 +68,17 @@ class Levels:
 
     def token(self, raw: str | None) -> str:
         """The comparison form of a raw level: 一级风险 → 一级, 红色预警 → 红色, 高(Ⅰ级) → 高."""
+        if not raw:
+            return ""
+        memo = self._tokens
+        got = memo.get(raw)
+        if got is None:
+            if len(memo) >= TOKEN_MEMO_MAX:
+                memo.clear()
+            got = memo[raw] = self._token(raw)
+        return got
+
+    def _token(self, raw: str) -> str:
         s = compact(raw)
         s = re.split(r"[(（]", s, maxsplit=1)[0] or s
         s = s.strip("。.，,;；:：")

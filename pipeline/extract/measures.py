@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.enumerators import split_enumerated
 from pipeline.extract.common import compact, trim_item
@@ -24,6 +24,9 @@ _PUNCT = re.compile(r"[\s,，.。;；:：、!！?？\"“”'‘’()（）《�
 _INTRO = re.compile(r"[：:]$")
 # a lone number or bullet left over from a broken enumeration is not a measure
 _NOISE = re.compile(r"^[\d.．、,，;；\s•·\-—]*$")
+# entries a per-process memo holds before it starts again: a batch repeats a bounded stock
+# of measure wordings, while a pathological run of distinct texts must not grow memory
+MEMO_MAX = 1 << 15
 
 
 def split_measures(text: str | None, placeholders: frozenset[str] = frozenset()) -> list[tuple[str, tuple[int, int]]]:
@@ -53,6 +56,33 @@ class MeasureLexicon:
     boilerplate: list[str]
     filler: list[str]
     placeholders: frozenset[str] = frozenset()
+    # per-process memos of pure functions of a text (the lexicon lives as long as the process):
+    # the same measure cells and items recur from row to row, document to document, unit to unit
+    _split_memo: dict[str | None, list[tuple[str, tuple[int, int]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _facts_memo: dict[str, tuple[DefenseLine | None, str | None, bool]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def split(self, text: str | None) -> list[tuple[str, tuple[int, int]]]:
+        """``split_measures(text, self.placeholders)``, once per distinct text (do not modify)."""
+        memo = self._split_memo
+        got = memo.get(text)
+        if got is None:
+            if len(memo) >= MEMO_MAX:
+                memo.clear()
+            got = memo[text] = split_measures(text, self.placeholders)
+        return got
+
+    def facts(self, item: str) -> tuple[DefenseLine | None, str | None, bool]:
+        """``(*defense_line(item), is_generic(item))``, once per distinct item text."""
+        memo = self._facts_memo
+        got = memo.get(item)
+        if got is None:
+            if len(memo) >= MEMO_MAX:
+                memo.clear()
+            line, cue = self.defense_line(item)
+            got = memo[item] = (line, cue, self.is_generic(item))
+        return got
 
     @classmethod
     def from_lexicons(cls, lex: Lexicons) -> MeasureLexicon:

@@ -20,6 +20,7 @@ _CJK_CHAR = re.compile(f"[{CJK}]")
 _NAME = re.compile(rf"^[{CJK}]{{2,3}}$")
 _YEAR = re.compile(r"(?:19|20)\d\d年")
 _UNIT_TAIL = re.compile(rf"[{CJK}A-Za-z0-9*＊()（）]+$")
+UNIT_MEMO_MAX = 1 << 13  # titles (cells) whose unit (names) are kept, per process
 _JUNK_HEAD = re.compile(r"^(?:[—\-\d\s]+|[^\u4e00-\u9fff]*?(?=[XxＸ*＊]{2}))")
 
 
@@ -34,6 +35,8 @@ class Owners:
         # suffix look-up by length (what ``any(t.endswith(s) for s in suffixes)`` tells)
         self._suffix_set = frozenset(self.suffixes)
         self._suffix_lengths = sorted({len(s) for s in self.suffixes})
+        self._unit_memo: dict[str, str | None] = {}
+        self._split_memo: dict[str | None, list[str]] = {}
 
     # -- responsible ------------------------------------------------------------------------
     def is_role(self, text: str) -> bool:
@@ -59,6 +62,17 @@ class Owners:
             out.append(part)
         return [x for x in dict.fromkeys(out) if x and x not in ("无", "/", "-", "—")]
 
+    def split_memo(self, text: str | None) -> list[str]:
+        """:meth:`split`, once per distinct text of the process (do not modify the list):
+        responsible cells repeat their leaders row by row and document by document."""
+        memo = self._split_memo
+        got = memo.get(text)
+        if got is None:
+            if len(memo) >= UNIT_MEMO_MAX:
+                memo.clear()
+            got = memo[text] = self.split(text)
+        return got
+
     def rank(self, name: str, header: str | None = None) -> tuple[Rank | None, str | None]:
         """``(rank, why)``: a role by the lexicon; a personal name by the column it came from."""
         hit = self.ranks.ends_with(name)
@@ -81,6 +95,18 @@ class Owners:
 
     def unit_from_title(self, title: str | None) -> str | None:
         """The unit a title names before its subject ("X中心廉政风险点及防控措施" → X中心)."""
+        if not title:
+            return None
+        # once per distinct title of the process: headings and captions recur in a batch
+        memo = self._unit_memo
+        got = memo.get(title, memo)
+        if got is memo:
+            if len(memo) >= UNIT_MEMO_MAX:
+                memo.clear()
+            got = memo[title] = self._unit_from_title(title)
+        return got  # type: ignore[return-value]
+
+    def _unit_from_title(self, title: str) -> str | None:
         t = compact(title)
         if not t:
             return None

@@ -102,16 +102,33 @@ def _level_mentions(blocks: list[Any], res: Any, lex: dict[str, Any]) -> _Mentio
     """Per block, its clauses that mention a level, each with the mentions: both the scheme and
     the owners by level read them, and most clauses mention none."""
     rx = _level_rx(res, lex)
+    # a paragraph's mentions, once per distinct text of the process (read only): paragraphs
+    # recur from document to document of a batch
+    memo = res.memo.setdefault("plan.mentions", {})
     out: _Mentions = []
     for b in blocks:
-        clauses = []
-        for cm in _CLAUSE.finditer(b.text):
-            clause = cm.group(0)
-            hits = list(rx.finditer(clause))
-            if hits:
-                clauses.append((clause, hits))
+        text = b.text
+        clauses = memo.get(text)
+        if clauses is None:
+            if len(memo) >= MENTIONS_MEMO_MAX:
+                memo.clear()
+            clauses = memo[text] = _clause_mentions(text, rx)
         out.append((b, clauses))
     return out
+
+
+MENTIONS_MEMO_MAX = 1 << 13  # paragraphs whose level mentions are kept, per process
+
+
+def _clause_mentions(text: str, rx: Scanner) -> list[tuple[str, list[re.Match[str]]]]:
+    """The clauses of ``text`` that mention a level, each with its mentions."""
+    clauses = []
+    for cm in _CLAUSE.finditer(text):
+        clause = cm.group(0)
+        hits = list(rx.finditer(clause))
+        if hits:
+            clauses.append((clause, hits))
+    return clauses
 
 
 def _level_scheme(blocks: list[Any], res: Any, lex: dict[str, Any],

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.enumerators import match_enumerator
-from pipeline.extract.common import PhraseIndex, compact, key
+from pipeline.extract.common import FOLDED, PhraseIndex, compact, key
 from pipeline.lexicon import Lexicons
 from pipeline.model import Cell, Table
 
@@ -88,15 +88,31 @@ class ColumnMap:
         return self.has("power") and not self.has("risk", "manifestation", "measure")
 
 
+LABEL_MEMO_MAX = 1 << 13  # cell texts whose header label is kept, per process
+
+
 class HeaderIndex:
     def __init__(self, lex: Lexicons) -> None:
         self.index = PhraseIndex(lex.terms(HEADERS), source=HEADERS)
         self.footer = tuple(compact(p) for p in lex.terms(ROW_SKIP)["footer"])
+        # label() once per distinct cell text of the process: headers recur in every table
+        self._labels: dict[str, tuple[str, str] | None] = {}
 
     def is_footer(self, text: str) -> bool:
         return compact(text).startswith(self.footer)  # colons kept: 注： is a note, 注册 is not
 
     def label(self, text: str | None) -> tuple[str, str] | None:
+        if not text:
+            return None
+        memo = self._labels
+        got = memo.get(text, memo)
+        if got is memo:
+            if len(memo) >= LABEL_MEMO_MAX:
+                memo.clear()
+            got = memo[text] = self._label(text)
+        return got  # type: ignore[return-value]
+
+    def _label(self, text: str) -> tuple[str, str] | None:
         k = key(text)
         if not k or len(k) > MAX_HEADER_CHARS or _NUMERIC.match(k):
             return None
@@ -455,7 +471,10 @@ def _repeats_header(view: TableView, r: int, header: dict[int, str]) -> bool:
     same, left = 0, len(header)
     for c, k in header.items():  # stops once the count is decided: a data row is out in a few
         left -= 1
-        if c < n and orow_r[c] is not None and key(texts_r[c]) == k:
+        # key(text) == k needs k's first character in the text, unless folding made it: a
+        # substring test rules most data cells out without computing their key
+        if c < n and orow_r[c] is not None and (not k or k[0] in FOLDED or k[0] in texts_r[c]) \
+                and key(texts_r[c]) == k:
             same += 1
             if same >= need:
                 return True
