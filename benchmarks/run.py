@@ -424,6 +424,15 @@ class InProcessPipeline:
         return t2 - t_start, times, doc
 
 
+def forget() -> None:
+    """Empty the pipeline's per-text memos (``pipeline.memo``), where it has them."""
+    try:
+        from pipeline.memo import clear_all
+    except ImportError:
+        return
+    clear_all()
+
+
 def measure_item(name: str, item: dict[str, Any], pipe: InProcessPipeline, repeats: int, out_dir: Path,
                  with_reference: bool = False) -> dict[str, Any]:
     """Floor and pipeline, alternating, ``repeats`` times; medians and derived rates."""
@@ -452,6 +461,7 @@ def measure_item(name: str, item: dict[str, Any], pipe: InProcessPipeline, repea
             floor_chars = floor_fn(path)  # type: ignore[misc]
             floor_t.append(time.perf_counter() - t)
             floor_cpu.append(time.process_time() - c)
+        forget()  # a new document for the pipeline, not one whose every text it has seen
         c = time.process_time()
         total, times, doc = pipe.run(path, out_dir)
         pipe_cpu.append(time.process_time() - c)

@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pipeline.memo import Memo
+
 _log = logging.getLogger(__name__)
 
 __all__ = [
@@ -561,7 +563,7 @@ _BREAKS = frozenset("。；;！!？?\n：:，,")
 # match_enumerator's answers for short texts (headings, labels, cells), which recur within a
 # document and from document to document of a batch: an enumerated heading costs several
 # pattern tries. Long texts are not kept (memory), and emptied at the bound.
-_MATCH_MEMO: dict[str, Enum | None] = {}
+_MATCH_MEMO: dict[str, Enum | None] = Memo()
 _MISSING = object()
 MATCH_MEMO_MAX = 1 << 14
 MATCH_MEMO_TEXT = 160  # longest text kept

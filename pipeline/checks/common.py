@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from pipeline.memo import track
 from pipeline.model import Cell, Document, LevelDef, Loc, Measure, Table
 
 _log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def key(text: str | None) -> str:
     return _key(text)
 
 
+@track
 @lru_cache(maxsize=16384)
 def _key(text: str) -> str:
     # the rules ask for the keys of the same names, headers and lexicon phrases many times over
@@ -90,6 +92,7 @@ def is_generic(measure: Measure) -> bool:
 _PAREN = re.compile(r"[（(]([^）)]{1,12})[）)]")
 
 
+@track
 @lru_cache(maxsize=4096)
 def role_rank(text: str) -> str | None:
     """The rank a written role implies: ``彭某某（科长）`` → section_head, ``分管副局长`` → in_charge.

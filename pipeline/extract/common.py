@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.enumerators import strip_trailing
+from pipeline.memo import track
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def compact(text: str | None) -> str:
     return "".join(text.split()) if text else ""  # what _WS.sub("", text) gives, without a regex
 
 
+@track
 @lru_cache(maxsize=8192)
 def _key(text: str) -> str:
     return _EDGE.sub("", compact(text).translate(_FOLD))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pipeline.enumerators import chinese_to_int, may_match, required_sets
 from pipeline.lexicon import Lexicons
+from pipeline.memo import Memo
 from pipeline.model import Document
 
 _log = logging.getLogger(__name__)
@@ -102,7 +103,9 @@ def find_counts(doc: Document, lex: Lexicons, cache: dict | None = None) -> dict
             cache["counts.patterns"] = patterns
     # the claims of a paragraph, once per distinct text of the process (with the patterns):
     # paragraphs recur from document to document of a batch
-    memo: dict[str, list[StatedCount]] = cache.setdefault("counts.memo", {}) if cache is not None else {}
+    memo: dict[str, list[StatedCount]] = {}
+    if cache is not None:
+        memo = cache.get("counts.memo") or cache.setdefault("counts.memo", Memo())
     found: dict[str, StatedCount] = {}
     for b in doc.blocks:
         text = b.text

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from pipeline.extract.common import compact
 from pipeline.lexicon import Lexicons
+from pipeline.memo import Memo
 from pipeline.model import Level
 
 _log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class Levels:
     scales: list[Scale]
     strip: list[str]
     # token() once per distinct raw value: a document repeats its few level words row by row
-    _tokens: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _tokens: dict[str, str] = field(default_factory=Memo, init=False, repr=False, compare=False)
 
     @classmethod
     def from_lexicons(cls, lex: Lexicons) -> Levels:

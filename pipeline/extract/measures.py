@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pipeline.enumerators import split_enumerated
 from pipeline.extract.common import compact, trim_item
 from pipeline.lexicon import Lexicons
+from pipeline.memo import Memo
 from pipeline.model import DefenseLine
 
 _log = logging.getLogger(__name__)
@@ -59,9 +60,9 @@ class MeasureLexicon:
     # per-process memos of pure functions of a text (the lexicon lives as long as the process):
     # the same measure cells and items recur from row to row, document to document, unit to unit
     _split_memo: dict[str | None, list[tuple[str, tuple[int, int]]]] = field(
-        default_factory=dict, init=False, repr=False, compare=False)
+        default_factory=Memo, init=False, repr=False, compare=False)
     _facts_memo: dict[str, tuple[DefenseLine | None, str | None, bool]] = field(
-        default_factory=dict, init=False, repr=False, compare=False)
+        default_factory=Memo, init=False, repr=False, compare=False)
 
     def split(self, text: str | None) -> list[tuple[str, tuple[int, int]]]:
         """``split_measures(text, self.placeholders)``, once per distinct text (do not modify)."""

@@ -7,6 +7,7 @@ import re
 
 from pipeline.extract.common import CJK, PhraseIndex, compact
 from pipeline.lexicon import Lexicons
+from pipeline.memo import Memo
 from pipeline.model import Rank
 
 _log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ class Owners:
         # suffix look-up by length (what ``any(t.endswith(s) for s in suffixes)`` tells)
         self._suffix_set = frozenset(self.suffixes)
         self._suffix_lengths = sorted({len(s) for s in self.suffixes})
-        self._unit_memo: dict[str, str | None] = {}
-        self._split_memo: dict[str | None, list[str]] = {}
+        self._unit_memo: dict[str, str | None] = Memo()
+        self._split_memo: dict[str | None, list[str]] = Memo()
 
     # -- responsible ------------------------------------------------------------------------
     def is_role(self, text: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 from pipeline.enumerators import chinese_to_int, match_enumerator, split_enumerated
 from pipeline.extract.common import Scanner, compact
 from pipeline.extract.levels import Scheme, find_scheme, interpret_levels, parse_scheme
+from pipeline.memo import Memo
 from pipeline.model import Annex, Document, LevelDef, Loc, Phase, Plan, Rank
 
 _log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def _level_mentions(blocks: list[Any], res: Any, lex: dict[str, Any]) -> _Mentio
     rx = _level_rx(res, lex)
     # a paragraph's mentions, once per distinct text of the process (read only): paragraphs
     # recur from document to document of a batch
-    memo = res.memo.setdefault("plan.mentions", {})
+    memo = res.memo.get("plan.mentions") or res.memo.setdefault("plan.mentions", Memo())
     out: _Mentions = []
     for b in blocks:
         text = b.text

@@ -25,6 +25,7 @@ from typing import Any
 from pipeline.enumerators import match_enumerator
 from pipeline.extract.common import FOLDED, PhraseIndex, compact, key
 from pipeline.lexicon import Lexicons
+from pipeline.memo import Memo
 from pipeline.model import Cell, Table
 
 _log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class HeaderIndex:
         self.index = PhraseIndex(lex.terms(HEADERS), source=HEADERS)
         self.footer = tuple(compact(p) for p in lex.terms(ROW_SKIP)["footer"])
         # label() once per distinct cell text of the process: headers recur in every table
-        self._labels: dict[str, tuple[str, str] | None] = {}
+        self._labels: dict[str, tuple[str, str] | None] = Memo()
 
     def is_footer(self, text: str) -> bool:
         return compact(text).startswith(self.footer)  # colons kept: 注： is a note, 注册 is not
