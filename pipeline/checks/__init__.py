@@ -114,7 +114,10 @@ def check_unit(docs: list[Document], profile: Profile | None = None, lang: str =
     for d in docs:
         d.findings.sort(key=_sort_key)
         for r in d.risks:
-            r.state = risk_state(view, d, r)  # type: ignore[assignment]
+            # what pydantic's assignment does for a model that does not validate assignments,
+            # without its per-call dispatch (a unit has hundreds of risks)
+            r.__dict__["state"] = risk_state(view, d, r)
+            r.__pydantic_fields_set__.add("state")
     return [f for _, f in found]
 
 

@@ -135,7 +135,7 @@ def check_lf112(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
             items = sub_items(risk.manifestation)
             if not items:
                 continue
-            ms = [m for m in unit.measures_of(doc, risk) if m.text.strip()]
+            ms = unit.filled_measures(doc, risk)
             if not ms:
                 continue  # no measure at all is LF101's finding
             numbers: list[int] = []
