@@ -196,3 +196,38 @@ def test_risk_state_set_as_assignment_would() -> None:
         twin = r.model_copy()
         twin.state = r.state  # the plain assignment
         assert twin.model_fields_set == r.model_fields_set
+
+
+# -- measure columns and tables -----------------------------------------------------------------
+
+def plain_measure_columns(doc: Document) -> dict[int, int]:
+    from collections import Counter
+
+    by_table: dict[int, Counter[int]] = {}
+    for m in doc.measures:
+        if m.loc.table is not None and m.loc.col is not None:
+            by_table.setdefault(m.loc.table, Counter())[m.loc.col] += 1
+    return {t: c.most_common(1)[0][0] for t, c in by_table.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.none() | st.integers(0, 3), st.none() | st.integers(0, 4)), max_size=30))
+def test_measure_columns_is_as_plain(places: list[tuple[int | None, int | None]]) -> None:
+    from pipeline.checks.common import measure_columns
+
+    doc = _doc()
+    doc.measures = [Measure(id=f"m{i}", text="x", loc=Loc(table=t, col=c)) for i, (t, c) in enumerate(places)]
+    assert measure_columns(doc) == plain_measure_columns(doc)
+
+
+def test_tables_of_is_tables_by_index() -> None:
+    from pipeline.checks.common import tables_by_index
+
+    n = 0
+    for docs in _read_units():
+        view = UnitView(key="k", name="n", docs=docs, profile=load_profile())
+        for d in docs:
+            assert view.tables_of(d) == tables_by_index(d)
+            assert view.tables_of(d) is view.tables_of(d)
+            n += len(view.tables_of(d))
+    assert n > 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 
 from pipeline.model import Cell, Document, LevelDef, Loc, Measure, Table
 
@@ -176,8 +176,14 @@ def cell_at(doc: Document, loc: Loc, tables: dict[int, Table] | None = None,
 
 def measure_columns(doc: Document) -> dict[int, int]:
     """For each table, the column its measures came from (the most common one)."""
-    by_table: dict[int, Counter[int]] = {}
+    by_table: dict[int, dict[int, int]] = {}
     for m in doc.measures:
-        if m.loc.table is not None and m.loc.col is not None:
-            by_table.setdefault(m.loc.table, Counter())[m.loc.col] += 1
-    return {t: c.most_common(1)[0][0] for t, c in by_table.items()}
+        loc = m.loc
+        t, c = loc.table, loc.col
+        if t is not None and c is not None:
+            counts = by_table.get(t)
+            if counts is None:  # not setdefault: that would make a dict per measure
+                counts = by_table[t] = {}
+            counts[c] = counts.get(c, 0) + 1
+    # max keeps the first of equal counts, as Counter.most_common(1) does
+    return {t: max(c.items(), key=itemgetter(1))[0] for t, c in by_table.items()}

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pipeline.checks.common import cell_at, key, tables_by_index
+from pipeline.checks.common import cell_at, key
 from pipeline.checks.engine import Hit, Rule, UnitView, short
 from pipeline.model import Cell, Document, Loc
 from pipeline.units import distinct_submissions
@@ -141,7 +141,7 @@ def check_lf112(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
             numbers: list[int] = []
             cells = {(m.loc.table, m.loc.row, m.loc.col) for m in ms if m.loc.table is not None}
             if cells:
-                tables = tables if tables is not None else tables_by_index(doc)
+                tables = tables if tables is not None else unit.tables_of(doc)
                 for t, r, c in sorted(cells, key=str):
                     cell = cell_at(doc, Loc(table=t, row=r, col=c), tables, maps)
                     if cell is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from pipeline.model import Document, Finding, Loc, Measure, Plan, Risk
+from pipeline.model import Document, Finding, Loc, Measure, Plan, Risk, Table
 
 _log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class UnitView:
             id(d): {m.id: m for m in d.measures} for d in self.docs
         }
         self._filled: dict[tuple[int, int], list[Measure]] = {}
+        self._tables: dict[int, dict[int, Table]] = {}
 
     def plan_source(self) -> tuple[str, str]:
         """How messages name where the unit's framework comes from (zh, en)."""
@@ -86,6 +87,13 @@ class UnitView:
     def measures_of(self, doc: Document, risk: Risk) -> list[Measure]:
         ms = self._measures.get(id(doc), {})
         return [ms[i] for i in risk.measures if i in ms]
+
+    def tables_of(self, doc: Document) -> dict[int, Table]:
+        """The document's tables by index (nested ones too), walked once per unit, not once per rule."""
+        got = self._tables.get(id(doc))
+        if got is None:
+            got = self._tables[id(doc)] = {t.index: t for t in doc.tables()}
+        return got
 
     def filled_measures(self, doc: Document, risk: Risk) -> list[Measure]:
         """``measures_of`` without the blank ones; several rules and the coverage state ask for

@@ -164,7 +164,7 @@ def check_lf202(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
         risk_tables = sorted({r.loc.table for r in doc.risks if r.loc.table is not None})
         if not risk_tables:
             continue
-        tables = {t.index: t for t in doc.tables()}
+        tables = unit.tables_of(doc)
         missing: dict[str, list[int]] = {}
         last: tuple[int, set[str]] | None = None
         for ti in sorted(tables):
