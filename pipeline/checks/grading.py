@@ -59,14 +59,15 @@ def check_lf105(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     need = required_ranks(unit)
     source = unit.plan_source() if unit.plan and unit.plan.owner_by_level else \
         ("分级负责要求", "the graded-responsibility rule")
+    # per level: the lowest rank that may own it, worked out once rather than once per risk
+    lowest = {lv: min(ws, key=lambda r: RANK_ORDER[r])
+              for lv, ws in ((lv, [r for r in rs if r in RANK_ORDER]) for lv, rs in need.items()) if ws}
     rank_of: dict[int, dict[str, Any]] = {}  # per document, made once
     for doc, risk in unit.risks():
-        if risk.level is None or risk.level not in need:
+        if risk.level is None or risk.level not in lowest:
             continue
-        wanted = [r for r in need[risk.level] if r in RANK_ORDER]
-        if not wanted:
-            continue
-        threshold = min(RANK_ORDER[r] for r in wanted)
+        want = lowest[risk.level]
+        threshold = RANK_ORDER[want]
         doc_ranks = rank_of.get(id(doc))
         if doc_ranks is None:
             doc_ranks = rank_of[id(doc)] = _rank_of(doc)
@@ -77,7 +78,6 @@ def check_lf105(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
         if not line or max(line) >= threshold:
             continue
         top = max((r for r in ranks if r in RANK_ORDER), key=lambda r: RANK_ORDER[r])
-        want = min(wanted, key=lambda r: RANK_ORDER[r])
         yield Hit(doc, risk.loc, [risk.id], {
             "risk": short(risk.name),
             "level": (LEVEL_ZH[risk.level], _LEVEL_EN[risk.level]),
