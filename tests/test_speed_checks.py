@@ -231,3 +231,60 @@ def test_tables_of_is_tables_by_index() -> None:
             assert view.tables_of(d) is view.tables_of(d)
             n += len(view.tables_of(d))
     assert n > 0
+
+
+# -- sort order, origin cells, plan grades --------------------------------------------------------
+
+def plain_sort_key(f: Finding) -> tuple[int, int, int, int, str]:
+    def n(v: int | None) -> int:
+        return -1 if v is None else v
+
+    loc = f.loc
+    return (n(loc.table), n(loc.row if loc.row is not None else loc.block), n(loc.page),
+            {"error": 0, "warning": 1, "info": 2}.get(f.severity, 3), f.rule)
+
+
+_opt_int = st.none() | st.integers(0, 5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.tuples(_opt_int, _opt_int, _opt_int, _opt_int), st.sampled_from(["error", "warning", "info"]),
+       st.sampled_from(["LF101", "LF112"]))
+def test_sort_key_is_as_plain(place: tuple[int | None, ...], severity: str, rule: str) -> None:
+    from pipeline.checks import _sort_key
+
+    table, row, block, page = place
+    f = Finding(rule=rule, severity=severity, message="m", loc=Loc(table=table, row=row, block=block, page=page))
+    assert _sort_key(f) == plain_sort_key(f)
+
+
+def test_origin_cell_is_cell_at() -> None:
+    from pipeline.checks.common import cell_at, origin_cell, tables_by_index
+
+    n = 0
+    for docs in _read_units():
+        for d in docs:
+            tables = tables_by_index(d)
+            maps: dict[int, Any] = {}
+            for t in [*tables, 99]:
+                rows = tables[t].n_rows if t in tables else 2
+                cols = tables[t].n_cols if t in tables else 2
+                for r in range(-1, rows + 1):
+                    for c in range(-1, cols + 1):
+                        plain = cell_at(d, Loc(table=t, row=r, col=c))
+                        assert origin_cell(tables, t, r, c, maps) is plain
+                        assert origin_cell(tables, t, r, c) is plain
+                        n += plain is not None
+    assert n > 0
+
+
+@pytest.mark.parametrize("raws", [["高", "中", "低"], ["Ⅱ级风险", "一级", "红色预警", ""], ["III级", "4", "黄"]])
+def test_interpret_with_names_given_is_as_without(raws: list[str]) -> None:
+    from pipeline.checks import _interpret
+    from pipeline.checks.common import interpret_in_scheme, level_core
+    from pipeline.model import LevelDef
+
+    scheme = [LevelDef(level="high", name="一级"), LevelDef(level="medium", name="二级"),
+              LevelDef(level="low", name="三级")]
+    assert _interpret(raws, scheme, interpret_in_scheme(raws, scheme)) == _interpret(raws, scheme)
+    assert [level_core(r) for r in raws] == [level_core.__wrapped__(r) for r in raws]

@@ -37,7 +37,7 @@ def apply_plan_scheme(view: UnitView) -> int:
     if not raws:
         return 0
     exact = _plan_names_only(raws, scheme)
-    mapping = _interpret(raws, scheme)
+    mapping = _interpret(raws, scheme, exact)
     changed = 0
     for _, r in view.risks():
         raw = (r.level_raw or "").strip()
@@ -49,11 +49,16 @@ def apply_plan_scheme(view: UnitView) -> int:
     return changed
 
 
-def _interpret(raws: list[str], scheme: list[LevelDef]) -> dict[str, str | None]:
-    """The plan's own names decide first; the extraction's reading of notations fills the rest."""
+def _interpret(raws: list[str], scheme: list[LevelDef],
+               ours: dict[str, str | None] | None = None) -> dict[str, str | None]:
+    """The plan's own names decide first; the extraction's reading of notations fills the rest.
+
+    ``ours`` is ``interpret_in_scheme(raws, scheme)`` when the caller already has it.
+    """
     from pipeline.checks.common import interpret_in_scheme
 
-    ours = interpret_in_scheme(raws, scheme)
+    if ours is None:
+        ours = interpret_in_scheme(raws, scheme)
     try:
         from pipeline.extract.levels import interpret_levels, parse_scheme
         from pipeline.lexicon import load_lexicons
@@ -87,11 +92,11 @@ def _plan_names_only(raws: list[str], scheme: list[LevelDef]) -> dict[str, str |
 
 def _sort_key(f: Finding) -> tuple[int, int, int, int, str]:
     loc = f.loc
-
-    def n(v: int | None) -> int:
-        return -1 if v is None else v
-
-    return (n(loc.table), n(loc.row if loc.row is not None else loc.block), n(loc.page),
+    table, row, page = loc.table, loc.row, loc.page
+    if row is None:
+        row = loc.block
+    # None sorts as -1 (spelt out: a helper call per key adds up over thousands of findings)
+    return (-1 if table is None else table, -1 if row is None else row, -1 if page is None else page,
             _SEV_ORDER.get(f.severity, 3), f.rule)
 
 

@@ -117,6 +117,7 @@ _NUM = str.maketrans({"Ⅰ": "一", "Ⅱ": "二", "Ⅲ": "三", "Ⅳ": "四", "1
 _LEVEL_NOISE = re.compile(r"(风险|等级|级别|级|预警|色|类|档)")
 
 
+@lru_cache(maxsize=4096)
 def level_core(raw: str | None) -> str:
     """The part of a raw grade that names it: ``Ⅱ级风险`` → ``二``, ``红色预警`` → ``红``."""
     s = key(raw).upper()
@@ -164,14 +165,20 @@ def cell_at(doc: Document, loc: Loc, tables: dict[int, Table] | None = None,
     """
     if loc.table is None or loc.row is None or loc.col is None:
         return None
-    t = (tables if tables is not None else tables_by_index(doc)).get(loc.table)
-    if t is None or not (0 <= loc.row < t.n_rows and 0 <= loc.col < t.n_cols):
+    return origin_cell(tables if tables is not None else tables_by_index(doc), loc.table, loc.row, loc.col, maps)
+
+
+def origin_cell(tables: dict[int, Table], table: int, row: int, col: int,
+                maps: dict[int, list[list[Cell | None]]] | None = None) -> Cell | None:
+    """:func:`cell_at` for a place given as numbers (no :class:`Loc` to build per look-up)."""
+    t = tables.get(table)
+    if t is None or not (0 <= row < t.n_rows and 0 <= col < t.n_cols):
         return None
     if maps is None:
-        return t.origin_map()[loc.row][loc.col]
+        return t.origin_map()[row][col]
     if t.index not in maps:
         maps[t.index] = t.origin_map()
-    return maps[t.index][loc.row][loc.col]
+    return maps[t.index][row][col]
 
 
 def measure_columns(doc: Document) -> dict[int, int]:

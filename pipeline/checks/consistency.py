@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pipeline.checks.common import cell_at, key
+from pipeline.checks.common import key, origin_cell
 from pipeline.checks.engine import Hit, Rule, UnitView, short
 from pipeline.model import Cell, Document, Loc
 from pipeline.units import distinct_submissions
@@ -143,7 +143,8 @@ def check_lf112(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
             if cells:
                 tables = tables if tables is not None else unit.tables_of(doc)
                 for t, r, c in sorted(cells, key=str):
-                    cell = cell_at(doc, Loc(table=t, row=r, col=c), tables, maps)
+                    # the same cell as cell_at(doc, Loc(table=t, row=r, col=c), ...) without the Loc
+                    cell = None if r is None or c is None else origin_cell(tables, t, r, c, maps)
                     if cell is not None:
                         numbers.extend(_measure_numbers(cell.raw or cell.text))
             if not numbers:

@@ -13,11 +13,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from pipeline.model import Document, Finding, Loc, Measure, Plan, Risk, Table
 
 _log = logging.getLogger(__name__)
+_get_id = attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ class UnitView:
         if with_plan and self.plan is None:
             self.plan_doc = with_plan[0]
             self.plan = self.plan_doc.plan
+        # dict(zip(...)) keeps the last of equal ids, as a comprehension would, at C speed
         self._measures: dict[int, dict[str, Measure]] = {
-            id(d): {m.id: m for m in d.measures} for d in self.docs
+            id(d): dict(zip(map(_get_id, d.measures), d.measures, strict=True)) for d in self.docs
         }
         self._filled: dict[tuple[int, int], list[Measure]] = {}
         self._tables: dict[int, dict[int, Table]] = {}
