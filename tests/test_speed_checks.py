@@ -288,3 +288,38 @@ def test_interpret_with_names_given_is_as_without(raws: list[str]) -> None:
               LevelDef(level="low", name="三级")]
     assert _interpret(raws, scheme, interpret_in_scheme(raws, scheme)) == _interpret(raws, scheme)
     assert [level_core(r) for r in raws] == [level_core.__wrapped__(r) for r in raws]
+
+
+# -- sub-items, header labels --------------------------------------------------------------------
+
+def plain_sub_items(text: str | None) -> list[str]:
+    from pipeline.checks import consistency as c
+
+    if not text:
+        return []
+    dotted = [(int(a), int(b)) for a, b in c._DOTTED.findall(text)]
+    if dotted and len({a for a, _ in dotted}) == 1 and c._sequence([b for _, b in dotted]):
+        return [f"{a}.{b}" for a, b in dotted]
+    simple = [int(a) for a in c._SIMPLE.findall(text)]
+    return [str(v) for v in simple] if c._sequence(simple) else []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["1.", "2.", "1.1", "1.2", "２.", "١", "3、", "（2）", "x", "。", " ", "未落实", "①"]),
+                max_size=8))
+def test_sub_items_is_as_plain(parts: list[str]) -> None:
+    from pipeline.checks.consistency import sub_items
+
+    text = "".join(parts)
+    assert sub_items(text) == plain_sub_items(text)
+
+
+@pytest.mark.parametrize("cells", [["风险点", "防控措施", "责任人"], ["序号", "风险等级", None, ""], ["x", "岗位职责"]])
+def test_shared_header_labels_are_as_fresh(cells: list[str | None]) -> None:
+    from pipeline.checks.template import _column_phrases, _Phrases, column_phrases
+
+    profile = load_profile()
+    shared = _column_phrases(profile)
+    assert shared is _column_phrases(profile)
+    for _ in range(2):  # the second time from the shared cache
+        assert [shared.label(c) for c in cells] == [_Phrases(column_phrases(profile)).label(c) for c in cells]

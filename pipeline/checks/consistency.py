@@ -90,6 +90,7 @@ def check_lf111(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
 _DOTTED = re.compile(r"(?:^|(?<=[\s。；;，,]))(\d{1,2})[.．](\d{1,2})(?![\d.．%])")
 # "1.严格…" / "2、…" / "（3）…"
 _SIMPLE = re.compile(r"(?:^|(?<=[\s。；;]))[（(]?(\d{1,2})(?:[.．、]|[)）])(?!\d)")
+_DIGIT = re.compile(r"\d")  # the same digits as the \d of the two patterns above
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
@@ -105,8 +106,8 @@ def sub_items(text: str | None) -> list[str]:
     >>> sub_items("涉及金额1.5万元以上")
     []
     """
-    if not text:
-        return []
+    if not text or _DIGIT.search(text) is None:
+        return []  # both patterns need a digit; most manifestations have none
     dotted = [(int(a), int(b)) for a, b in _DOTTED.findall(text)]
     if dotted and len({a for a, _ in dotted}) == 1 and _sequence([b for _, b in dotted]):
         return [f"{a}.{b}" for a, b in dotted]
