@@ -323,3 +323,18 @@ def test_shared_header_labels_are_as_fresh(cells: list[str | None]) -> None:
     assert shared is _column_phrases(profile)
     for _ in range(2):  # the second time from the shared cache
         assert [shared.label(c) for c in cells] == [_Phrases(column_phrases(profile)).label(c) for c in cells]
+
+
+@pytest.mark.parametrize("raws", [["高", "中", "低"], ["Ⅱ级风险", "一级", "红色预警"], ["III级", "4", "黄", "较高"]])
+@pytest.mark.parametrize("names", [["一级", "二级", "三级"], ["高", "中", "低"], ["红", "橙", "黄", "蓝"]])
+def test_interpret_cached_is_as_fresh(raws: list[str], names: list[str]) -> None:
+    from pipeline.checks import _THEIRS, _interpret
+    from pipeline.model import LevelDef
+
+    scheme = [LevelDef(level=lv, name=n) for lv, n in zip(["high", "medium", "low", "low"], names, strict=False)]
+    _THEIRS.clear()
+    fresh = _interpret(raws, scheme)
+    assert _THEIRS  # the reading was kept
+    assert _interpret(raws, scheme) == fresh  # and gives the same answer again
+    _THEIRS.clear()
+    assert _interpret(raws, scheme) == fresh

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from pipeline.checks.engine import RULES, UnitView, rules, run_unit
 from pipeline.checks.profile import Profile, load_profile
@@ -64,7 +65,16 @@ def _interpret(raws: list[str], scheme: list[LevelDef],
         from pipeline.lexicon import load_lexicons
 
         levels = _levels(load_lexicons())
-        theirs = interpret_levels(raws, parse_scheme([d.name for d in scheme], levels), levels=levels)
+        names = [d.name for d in scheme]
+        k = (id(levels), tuple(raws), tuple(names))
+        hit = _THEIRS.get(k)
+        if hit is not None and hit[0] is levels:
+            theirs = hit[1]
+        else:
+            theirs = interpret_levels(raws, parse_scheme(names, levels), levels=levels)
+            if len(_THEIRS) >= 4096:
+                _THEIRS.clear()
+            _THEIRS[k] = (levels, theirs)
     except Exception:  # absent or changed: the plan's names alone still apply
         _log.debug("extraction's interpret_levels unavailable; using the plan's names only", exc_info=True)
         return ours
@@ -72,6 +82,9 @@ def _interpret(raws: list[str], scheme: list[LevelDef],
 
 
 _LEVELS: dict[int, tuple[object, object]] = {}
+# the extraction's reading of a unit's raw grades within its plan's names: units of a batch mostly
+# share both (高/中/低 under 高/中/低), and the reading depends on nothing else (only read, never changed)
+_THEIRS: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[object, Any]] = {}
 
 
 def _levels(lex: object) -> object:
