@@ -338,3 +338,24 @@ def test_interpret_cached_is_as_fresh(raws: list[str], names: list[str]) -> None
     assert _interpret(raws, scheme) == fresh  # and gives the same answer again
     _THEIRS.clear()
     assert _interpret(raws, scheme) == fresh
+
+
+# -- paths and labels --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["a/b.docx", "b.docx", "/x/y/z.tar.gz", "a//b/./c.pdf", "a/b/", ".hidden",
+                                  "dir/附件1 风险表.XLSX", "", "a\\b.docx"])
+def test_path_split_is_as_path(path: str) -> None:
+    from pipeline.units import _split
+
+    p = Path(path)
+    assert _split(path) == (str(p.parent), p.stem, p.suffix)
+
+
+@pytest.mark.parametrize("text", [None, "", "  a  b ", "一" * 29, "一" * 30, "一" * 31, "x\n\ty" * 20])
+@pytest.mark.parametrize("n", [1, 20, 30])
+def test_short_is_as_plain(text: str | None, n: int) -> None:
+    from pipeline.checks.engine import short
+
+    s = " ".join((text or "").split())
+    assert short(text, n) == (s if len(s) <= n else s[: n - 1] + "…")
+    assert short(text) == short(text, 30)

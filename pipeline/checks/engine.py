@@ -143,7 +143,13 @@ def where(loc: Loc, lang: str = "zh") -> str:
 
 def short(text: str | None, n: int = 30) -> str:
     """A label for messages: whitespace collapsed, cut at ``n`` characters."""
-    s = " ".join((text or "").split())
+    return _short(text or "", n)
+
+
+@lru_cache(maxsize=8192)
+def _short(text: str, n: int) -> str:
+    # several rules name the same risk: its label is made once
+    s = " ".join(text.split())
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
