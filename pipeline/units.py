@@ -18,6 +18,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.model import Document
@@ -60,17 +61,25 @@ def _many_units(docs: list[Document]) -> bool:
         return True
     # a unit hands in one implementation plan; reports are not counted (a unit's own prose
     # annexes are easily read as reports too)
-    return len({Path(d.source.path).stem for d in docs if d.kind == "plan"}) >= 2
+    return len({_split(d.source.path)[1] for d in docs if d.kind == "plan"}) >= 2
 
 
 def _folder(doc: Document) -> str:
-    return str(Path(doc.source.path).parent)
+    return _split(doc.source.path)[0]
+
+
+@lru_cache(maxsize=65536)
+def _split(path: str) -> tuple[str, str, str]:
+    """``(str(p.parent), p.stem, p.suffix)`` of ``Path(path)``: grouping, names and distinct
+    submissions each ask for the same paths' parts, and a Path costs more than the look-up."""
+    p = Path(path)
+    return str(p.parent), p.stem, p.suffix
 
 
 def _by_stem(folder: str, docs: list[Document]) -> list[Unit]:
     out: dict[str, list[Document]] = {}
     for d in docs:
-        out.setdefault(Path(d.source.path).stem, []).append(d)
+        out.setdefault(_split(d.source.path)[1], []).append(d)
     return [Unit(f"file:{Path(folder, stem).as_posix()}", unit_name_of(ds, stem), ds) for stem, ds in out.items()]
 
 
@@ -120,7 +129,7 @@ def units(docs: Iterable[Document], by: str = "auto") -> list[Unit]:
         if by == "auto":
             mode = "unit" if _many_units(group) else "folder"
         if mode == "folder":
-            stems = {Path(d.source.path).stem for d in group}
+            stems = {_split(d.source.path)[1] for d in group}
             # a folder of one submission is named after it, not after the folder it happens to sit in
             fallback = Path(folder).name or folder
             if len(stems) == 1:
@@ -145,9 +154,9 @@ def distinct_submissions(docs: Iterable[Document]) -> list[Document]:
     readable file, else the first."""
     best: dict[tuple[str, str], tuple[tuple[bool, bool, int], Document]] = {}
     for i, d in enumerate(docs):
-        p = Path(d.source.path)
-        k = (str(p.parent), p.stem)
-        rank = (d.status == "failed", p.suffix.lower().lstrip(".") not in ("docx", "xlsx"), i)
+        parent, stem, suffix = _split(d.source.path)
+        k = (parent, stem)
+        rank = (d.status == "failed", suffix.lower().lstrip(".") not in ("docx", "xlsx"), i)
         if k not in best or rank < best[k][0]:
             best[k] = (rank, d)
     return [d for _, d in best.values()]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from pipeline.checks.engine import RULES, UnitView, rules, run_unit
 from pipeline.checks.profile import Profile, load_profile
@@ -37,7 +38,7 @@ def apply_plan_scheme(view: UnitView) -> int:
     if not raws:
         return 0
     exact = _plan_names_only(raws, scheme)
-    mapping = _interpret(raws, scheme)
+    mapping = _interpret(raws, scheme, exact)
     changed = 0
     for _, r in view.risks():
         raw = (r.level_raw or "").strip()
@@ -49,17 +50,31 @@ def apply_plan_scheme(view: UnitView) -> int:
     return changed
 
 
-def _interpret(raws: list[str], scheme: list[LevelDef]) -> dict[str, str | None]:
-    """The plan's own names decide first; the extraction's reading of notations fills the rest."""
+def _interpret(raws: list[str], scheme: list[LevelDef],
+               ours: dict[str, str | None] | None = None) -> dict[str, str | None]:
+    """The plan's own names decide first; the extraction's reading of notations fills the rest.
+
+    ``ours`` is ``interpret_in_scheme(raws, scheme)`` when the caller already has it.
+    """
     from pipeline.checks.common import interpret_in_scheme
 
-    ours = interpret_in_scheme(raws, scheme)
+    if ours is None:
+        ours = interpret_in_scheme(raws, scheme)
     try:
         from pipeline.extract.levels import interpret_levels, parse_scheme
         from pipeline.lexicon import load_lexicons
 
         levels = _levels(load_lexicons())
-        theirs = interpret_levels(raws, parse_scheme([d.name for d in scheme], levels), levels=levels)
+        names = [d.name for d in scheme]
+        k = (id(levels), tuple(raws), tuple(names))
+        hit = _THEIRS.get(k)
+        if hit is not None and hit[0] is levels:
+            theirs = hit[1]
+        else:
+            theirs = interpret_levels(raws, parse_scheme(names, levels), levels=levels)
+            if len(_THEIRS) >= 4096:
+                _THEIRS.clear()
+            _THEIRS[k] = (levels, theirs)
     except Exception:  # absent or changed: the plan's names alone still apply
         _log.debug("extraction's interpret_levels unavailable; using the plan's names only", exc_info=True)
         return ours
@@ -67,6 +82,9 @@ def _interpret(raws: list[str], scheme: list[LevelDef]) -> dict[str, str | None]
 
 
 _LEVELS: dict[int, tuple[object, object]] = {}
+# the extraction's reading of a unit's raw grades within its plan's names: units of a batch mostly
+# share both (高/中/低 under 高/中/低), and the reading depends on nothing else (only read, never changed)
+_THEIRS: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[object, Any]] = {}
 
 
 def _levels(lex: object) -> object:
@@ -87,11 +105,11 @@ def _plan_names_only(raws: list[str], scheme: list[LevelDef]) -> dict[str, str |
 
 def _sort_key(f: Finding) -> tuple[int, int, int, int, str]:
     loc = f.loc
-
-    def n(v: int | None) -> int:
-        return -1 if v is None else v
-
-    return (n(loc.table), n(loc.row if loc.row is not None else loc.block), n(loc.page),
+    table, row, page = loc.table, loc.row, loc.page
+    if row is None:
+        row = loc.block
+    # None sorts as -1 (spelt out: a helper call per key adds up over thousands of findings)
+    return (-1 if table is None else table, -1 if row is None else row, -1 if page is None else page,
             _SEV_ORDER.get(f.severity, 3), f.rule)
 
 
@@ -114,7 +132,10 @@ def check_unit(docs: list[Document], profile: Profile | None = None, lang: str =
     for d in docs:
         d.findings.sort(key=_sort_key)
         for r in d.risks:
-            r.state = risk_state(view, d, r)  # type: ignore[assignment]
+            # what pydantic's assignment does for a model that does not validate assignments,
+            # without its per-call dispatch (a unit has hundreds of risks)
+            r.__dict__["state"] = risk_state(view, d, r)
+            r.__pydantic_fields_set__.add("state")
     return [f for _, f in found]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
+from operator import itemgetter
 
 from pipeline.memo import track
 from pipeline.model import Cell, Document, LevelDef, Loc, Measure, Table
@@ -120,6 +120,7 @@ _NUM = str.maketrans({"Ⅰ": "一", "Ⅱ": "二", "Ⅲ": "三", "Ⅳ": "四", "1
 _LEVEL_NOISE = re.compile(r"(风险|等级|级别|级|预警|色|类|档)")
 
 
+@lru_cache(maxsize=4096)
 def level_core(raw: str | None) -> str:
     """The part of a raw grade that names it: ``Ⅱ级风险`` → ``二``, ``红色预警`` → ``红``."""
     s = key(raw).upper()
@@ -167,20 +168,32 @@ def cell_at(doc: Document, loc: Loc, tables: dict[int, Table] | None = None,
     """
     if loc.table is None or loc.row is None or loc.col is None:
         return None
-    t = (tables if tables is not None else tables_by_index(doc)).get(loc.table)
-    if t is None or not (0 <= loc.row < t.n_rows and 0 <= loc.col < t.n_cols):
+    return origin_cell(tables if tables is not None else tables_by_index(doc), loc.table, loc.row, loc.col, maps)
+
+
+def origin_cell(tables: dict[int, Table], table: int, row: int, col: int,
+                maps: dict[int, list[list[Cell | None]]] | None = None) -> Cell | None:
+    """:func:`cell_at` for a place given as numbers (no :class:`Loc` to build per look-up)."""
+    t = tables.get(table)
+    if t is None or not (0 <= row < t.n_rows and 0 <= col < t.n_cols):
         return None
     if maps is None:
-        return t.origin_map()[loc.row][loc.col]
+        return t.origin_map()[row][col]
     if t.index not in maps:
         maps[t.index] = t.origin_map()
-    return maps[t.index][loc.row][loc.col]
+    return maps[t.index][row][col]
 
 
 def measure_columns(doc: Document) -> dict[int, int]:
     """For each table, the column its measures came from (the most common one)."""
-    by_table: dict[int, Counter[int]] = {}
+    by_table: dict[int, dict[int, int]] = {}
     for m in doc.measures:
-        if m.loc.table is not None and m.loc.col is not None:
-            by_table.setdefault(m.loc.table, Counter())[m.loc.col] += 1
-    return {t: c.most_common(1)[0][0] for t, c in by_table.items()}
+        loc = m.loc
+        t, c = loc.table, loc.col
+        if t is not None and c is not None:
+            counts = by_table.get(t)
+            if counts is None:  # not setdefault: that would make a dict per measure
+                counts = by_table[t] = {}
+            counts[c] = counts.get(c, 0) + 1
+    # max keeps the first of equal counts, as Counter.most_common(1) does
+    return {t: max(c.items(), key=itemgetter(1))[0] for t, c in by_table.items()}

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from pipeline.checks.common import cell_at, key, tables_by_index
+from pipeline.checks.common import key, origin_cell
 from pipeline.checks.engine import Hit, Rule, UnitView, short
 from pipeline.model import Cell, Document, Loc
 from pipeline.units import distinct_submissions
@@ -90,6 +90,7 @@ def check_lf111(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
 _DOTTED = re.compile(r"(?:^|(?<=[\s。；;，,]))(\d{1,2})[.．](\d{1,2})(?![\d.．%])")
 # "1.严格…" / "2、…" / "（3）…"
 _SIMPLE = re.compile(r"(?:^|(?<=[\s。；;]))[（(]?(\d{1,2})(?:[.．、]|[)）])(?!\d)")
+_DIGIT = re.compile(r"\d")  # the same digits as the \d of the two patterns above
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 
@@ -105,8 +106,8 @@ def sub_items(text: str | None) -> list[str]:
     >>> sub_items("涉及金额1.5万元以上")
     []
     """
-    if not text:
-        return []
+    if not text or _DIGIT.search(text) is None:
+        return []  # both patterns need a digit; most manifestations have none
     dotted = [(int(a), int(b)) for a, b in _DOTTED.findall(text)]
     if dotted and len({a for a, _ in dotted}) == 1 and _sequence([b for _, b in dotted]):
         return [f"{a}.{b}" for a, b in dotted]
@@ -135,15 +136,16 @@ def check_lf112(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
             items = sub_items(risk.manifestation)
             if not items:
                 continue
-            ms = [m for m in unit.measures_of(doc, risk) if m.text.strip()]
+            ms = unit.filled_measures(doc, risk)
             if not ms:
                 continue  # no measure at all is LF101's finding
             numbers: list[int] = []
             cells = {(m.loc.table, m.loc.row, m.loc.col) for m in ms if m.loc.table is not None}
             if cells:
-                tables = tables if tables is not None else tables_by_index(doc)
+                tables = tables if tables is not None else unit.tables_of(doc)
                 for t, r, c in sorted(cells, key=str):
-                    cell = cell_at(doc, Loc(table=t, row=r, col=c), tables, maps)
+                    # the same cell as cell_at(doc, Loc(table=t, row=r, col=c), ...) without the Loc
+                    cell = None if r is None or c is None else origin_cell(tables, t, r, c, maps)
                     if cell is not None:
                         numbers.extend(_measure_numbers(cell.raw or cell.text))
             if not numbers:

@@ -30,8 +30,7 @@ def risk_state(unit: UnitView, doc: Document, risk: Risk) -> str:
     """The coverage state of one risk (see the module docstring for the precedence)."""
     if risk.measures_unreadable or risk.id in unit.undecidable:
         return "undecidable"
-    ms = unit.measures_of(doc, risk)
-    ms = [m for m in ms if m.text.strip()]
+    ms = unit.filled_measures(doc, risk)
     if not ms:
         return "uncovered"
     if not has_owner(risk):
@@ -46,14 +45,16 @@ def risk_state(unit: UnitView, doc: Document, risk: Risk) -> str:
 
 def check_lf101(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     for doc in unit.docs:
-        cols = measure_columns(doc)
+        cols: dict[int, int] | None = None  # made on the first finding: most documents have none
         for risk in doc.risks:
             if risk.measures_unreadable or risk.id in unit.undecidable:
                 continue  # "we could not read it" is never "the document is wrong"
-            if any(m.text.strip() for m in unit.measures_of(doc, risk)):
+            if unit.filled_measures(doc, risk):
                 continue
             loc = risk.loc
-            if loc.table is not None and loc.table in cols:
+            if loc.table is not None and cols is None:
+                cols = measure_columns(doc)
+            if loc.table is not None and cols is not None and loc.table in cols:
                 loc = loc.at(col=cols[loc.table])  # point at the empty measure cell itself
             yield Hit(doc, loc, [risk.id], {"risk": short(risk.name)})
 

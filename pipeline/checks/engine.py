@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
-from pipeline.model import Document, Finding, Loc, Measure, Plan, Risk
+from pipeline.model import Document, Finding, Loc, Measure, Plan, Risk, Table
 
 _log = logging.getLogger(__name__)
+_get_id = attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,12 @@ class UnitView:
         if with_plan and self.plan is None:
             self.plan_doc = with_plan[0]
             self.plan = self.plan_doc.plan
+        # dict(zip(...)) keeps the last of equal ids, as a comprehension would, at C speed
         self._measures: dict[int, dict[str, Measure]] = {
-            id(d): {m.id: m for m in d.measures} for d in self.docs
+            id(d): dict(zip(map(_get_id, d.measures), d.measures, strict=True)) for d in self.docs
         }
+        self._filled: dict[tuple[int, int], list[Measure]] = {}
+        self._tables: dict[int, dict[int, Table]] = {}
 
     def plan_source(self) -> tuple[str, str]:
         """How messages name where the unit's framework comes from (zh, en)."""
@@ -84,6 +90,22 @@ class UnitView:
     def measures_of(self, doc: Document, risk: Risk) -> list[Measure]:
         ms = self._measures.get(id(doc), {})
         return [ms[i] for i in risk.measures if i in ms]
+
+    def tables_of(self, doc: Document) -> dict[int, Table]:
+        """The document's tables by index (nested ones too), walked once per unit, not once per rule."""
+        got = self._tables.get(id(doc))
+        if got is None:
+            got = self._tables[id(doc)] = {t.index: t for t in doc.tables()}
+        return got
+
+    def filled_measures(self, doc: Document, risk: Risk) -> list[Measure]:
+        """``measures_of`` without the blank ones; several rules and the coverage state ask for
+        each risk's list, so it is made once per run (the rules never change the documents)."""
+        k = (id(doc), id(risk))
+        got = self._filled.get(k)
+        if got is None:
+            got = self._filled[k] = [m for m in self.measures_of(doc, risk) if m.text.strip()]
+        return got
 
 
 # -- locations in messages ----------------------------------------------------------------------
@@ -121,7 +143,13 @@ def where(loc: Loc, lang: str = "zh") -> str:
 
 def short(text: str | None, n: int = 30) -> str:
     """A label for messages: whitespace collapsed, cut at ``n`` characters."""
-    s = " ".join((text or "").split())
+    return _short(text or "", n)
+
+
+@lru_cache(maxsize=8192)
+def _short(text: str, n: int) -> str:
+    # several rules name the same risk: its label is made once
+    s = " ".join(text.split())
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
@@ -149,27 +177,48 @@ def _load_rules() -> None:
 
 
 def make_finding(rule: Rule, hit: Hit, severity: str, lang: str) -> Finding:
-    params = dict(hit.params)
-    params_zh = {**params, "where": where(hit.loc, "zh")}
-    params_en = {**params, "where": where(hit.loc, "en")}
+    if severity not in _SEVERITIES:  # what validating the Finding would refuse
+        raise ValueError(f"rule {rule.code}: severity {severity!r} is not one of {sorted(_SEVERITIES)}")
+    return _finding(rule, hit, severity, lang == "en")
+
+
+@lru_cache(maxsize=8192)
+def _where_pair(page: int | None, table: int | None, row: int | None, col: int | None,
+                block: int | None) -> tuple[str, str]:
+    # hits of one unit fall on a few hundred places, each named in both languages
+    loc = Loc.from_fields({"page": page, "block": block, "table": table, "row": row, "col": col})
+    return where(loc, "zh"), where(loc, "en")
+
+
+def _finding(rule: Rule, hit: Hit, severity: str, en: bool) -> Finding:
+    """:func:`make_finding` once the severity is known to be valid (checked once per rule)."""
+    params = hit.params
+    loc = hit.loc
+    ld = loc.__dict__
+    w_zh, w_en = _where_pair(ld.get("page"), ld.get("table"), ld.get("row"), ld.get("col"), ld.get("block"))
+    params_zh = _Params(params)
+    params_zh["where"] = w_zh
+    params_en = _Params(params)
+    params_en["where"] = w_en
     for k, v in params.items():
         if isinstance(v, tuple) and len(v) == 2:  # (zh, en) pairs
             params_zh[k], params_en[k] = v
-    zh = _format(rule.message, params_zh)
-    en = _format(rule.message_en, params_en)
-    loc = hit.loc if hit.loc.file else hit.loc.at(file=hit.doc.source.path)
-    if severity not in _SEVERITIES:  # what validating the Finding would refuse
-        raise ValueError(f"rule {rule.code}: severity {severity!r} is not one of {sorted(_SEVERITIES)}")
+    msg_en = rule.message_en.format_map(params_en)
+    if not loc.file:  # loc.at(file=...), without the generic copy's overheads
+        values = loc.__dict__.copy()
+        values["file"] = hit.doc.source.path
+        loc = Loc.from_fields(values, loc.__pydantic_fields_set__ | {"file"})
+    refs = hit.refs
     # every field of its declared type: a unit can raise thousands of findings
     return Finding.from_fields({
         "rule": rule.code,
         "name": rule.name,
         "severity": severity,
-        "message": en if lang == "en" else zh,
-        "message_en": en,
-        "hint": rule.hint_en if lang == "en" else rule.hint,
+        "message": msg_en if en else rule.message.format_map(params_zh),
+        "message_en": msg_en,
+        "hint": rule.hint_en if en else rule.hint,
         "loc": loc,
-        "refs": list(dict.fromkeys(hit.refs)),
+        "refs": list(dict.fromkeys(refs)) if len(refs) > 1 else list(refs),
     })
 
 
@@ -181,6 +230,7 @@ def run_unit(unit: UnitView, lang: str = "zh") -> list[tuple[Document, Finding]]
     if not RULES:
         _load_rules()
     profile = unit.profile
+    en = lang == "en"
     out: list[tuple[Document, Finding]] = []
     for code, rule in RULES.items():
         if not profile.enabled(code):
@@ -191,12 +241,29 @@ def run_unit(unit: UnitView, lang: str = "zh") -> list[tuple[Document, Finding]]
         except Exception:  # one rule's bug must not hide the other rules' findings
             _log.exception("rule %s failed on unit %s", code, unit.key)
             continue
+        kept = _unsuppressed(profile, code, hits)
+        if not kept:
+            continue
         sev = profile.severity(code)
-        for hit in hits:
-            if profile.suppressed(code, hit.doc.source.path):
-                continue
-            out.append((hit.doc, make_finding(rule, hit, sev, lang)))
+        if sev not in _SEVERITIES:  # what validating the Finding would refuse
+            raise ValueError(f"rule {rule.code}: severity {sev!r} is not one of {sorted(_SEVERITIES)}")
+        out.extend([(hit.doc, _finding(rule, hit, sev, en)) for hit in kept])
     return out
+
+
+def _unsuppressed(profile: Any, code: str, hits: list[Hit]) -> list[Hit]:
+    """The hits no suppression of the profile silences; each file is asked about once per rule."""
+    if not profile.ignore:
+        return hits
+    verdict: dict[str, bool] = {}
+    kept: list[Hit] = []
+    for hit in hits:
+        path = hit.doc.source.path
+        if path not in verdict:
+            verdict[path] = profile.suppressed(code, path)
+        if not verdict[path]:
+            kept.append(hit)
+    return kept
 
 
 def rules() -> dict[str, Rule]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,13 +17,15 @@ _LINE_ZH = {"prevention": "前期预防", "monitoring": "中期监控", "disposa
 _LEVEL_EN = {"high": "high", "medium": "medium", "low": "low"}
 
 
-def _ranks(doc: Document, risk: Risk) -> list[str | None]:
+def _ranks(doc: Document, risk: Risk, rank_of: dict[str, Any] | None = None) -> list[str | None]:
     """The rank of each person responsible for the risk; None where we cannot tell.
 
     A role written with the name (``彭某某（科长）``) decides first, then the rank extraction
     gave the person, then the risk's own rank list when it runs parallel to the names.
+    ``rank_of`` is :func:`_rank_of` of ``doc``, when the caller keeps it across the doc's risks.
     """
-    rank_of = {r.name: r.rank for r in doc.responsibles}
+    if rank_of is None:
+        rank_of = _rank_of(doc)
     names = [n for n in risk.responsible if n.strip()]
     if not names:
         return list(risk.responsible_ranks)
@@ -36,6 +39,10 @@ def _ranks(doc: Document, risk: Risk) -> list[str | None]:
             rk = risk.responsible_ranks[i]
         out.append(rk)
     return out
+
+
+def _rank_of(doc: Document) -> dict[str, Any]:
+    return {r.name: r.rank for r in doc.responsibles}
 
 
 def required_ranks(unit: UnitView) -> dict[str, list[str]]:
@@ -52,21 +59,25 @@ def check_lf105(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     need = required_ranks(unit)
     source = unit.plan_source() if unit.plan and unit.plan.owner_by_level else \
         ("分级负责要求", "the graded-responsibility rule")
+    # per level: the lowest rank that may own it, worked out once rather than once per risk
+    lowest = {lv: min(ws, key=lambda r: RANK_ORDER[r])
+              for lv, ws in ((lv, [r for r in rs if r in RANK_ORDER]) for lv, rs in need.items()) if ws}
+    rank_of: dict[int, dict[str, Any]] = {}  # per document, made once
     for doc, risk in unit.risks():
-        if risk.level is None or risk.level not in need:
+        if risk.level is None or risk.level not in lowest:
             continue
-        wanted = [r for r in need[risk.level] if r in RANK_ORDER]
-        if not wanted:
-            continue
-        threshold = min(RANK_ORDER[r] for r in wanted)
-        ranks = _ranks(doc, risk)
+        want = lowest[risk.level]
+        threshold = RANK_ORDER[want]
+        doc_ranks = rank_of.get(id(doc))
+        if doc_ranks is None:
+            doc_ranks = rank_of[id(doc)] = _rank_of(doc)
+        ranks = _ranks(doc, risk, doc_ranks)
         if not ranks or any(r is None or r == "other" for r in ranks):
             continue  # a name without a known rank is not "below" anything
         line = [RANK_ORDER[r] for r in ranks if r in RANK_ORDER]
         if not line or max(line) >= threshold:
             continue
         top = max((r for r in ranks if r in RANK_ORDER), key=lambda r: RANK_ORDER[r])
-        want = min(wanted, key=lambda r: RANK_ORDER[r])
         yield Hit(doc, risk.loc, [risk.id], {
             "risk": short(risk.name),
             "level": (LEVEL_ZH[risk.level], _LEVEL_EN[risk.level]),
@@ -78,8 +89,28 @@ def check_lf105(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
 
 # -- LF107 --------------------------------------------------------------------------------------
 
+_ANY_TERM: dict[int, tuple[dict[str, tuple[str, ...]], re.Pattern[str] | None]] = {}
+
+
+def _any_term(lex: dict[str, tuple[str, ...]]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any phrase of ``lex`` occurs (None: no such pattern)."""
+    got = _ANY_TERM.get(id(lex))
+    if got is None or got[0] is not lex:
+        phrases = {p for ps in lex.values() for p in ps}
+        # an empty phrase is "in" every text: then there is nothing to rule out up front
+        rx = re.compile("|".join(map(re.escape, phrases))) if phrases and "" not in phrases else None
+        got = _ANY_TERM[id(lex)] = (lex, rx)
+    return got[1]
+
+
 def _touches(text: str, rel: str) -> tuple[str, str] | None:
-    for label, phrases in terms(rel).items():
+    """The first (label, phrase), in lexicon order, whose phrase occurs in ``text``."""
+    lex = terms(rel)
+    rx = _any_term(lex)
+    # most risks touch no phrase: one regex scan says so, instead of a test per phrase
+    if rx is not None and rx.search(text) is None:
+        return None
+    for label, phrases in lex.items():
         for p in phrases:
             if p in text:
                 return label, p
@@ -111,7 +142,7 @@ def check_lf108(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     for doc, risk in unit.risks():
         if risk.level not in levels or risk.id in unit.undecidable:
             continue
-        ms = [m for m in unit.measures_of(doc, risk) if m.text.strip()]
+        ms = unit.filled_measures(doc, risk)
         if ms and all(is_generic(m) for m in ms):
             yield Hit(doc, risk.loc, [risk.id, *(m.id for m in ms)], {
                 "risk": short(risk.name), "n": len(ms), "sample": short(ms[0].text, 20),
@@ -126,7 +157,7 @@ def check_lf109(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     for doc, risk in unit.risks():
         if risk.level not in levels:
             continue
-        ms = [m for m in unit.measures_of(doc, risk) if m.text.strip()]
+        ms = unit.filled_measures(doc, risk)
         if not ms or any(m.defense_line is None for m in ms):
             continue  # an unclassified measure may be on another line: do not guess
         lines = {m.defense_line for m in ms}

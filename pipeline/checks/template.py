@@ -93,8 +93,27 @@ class _Phrases:
             got = self.exact.get(k)
             if got is None:
                 got = next((label for pk, label in self.by_length if pk in k), None)
+        if len(self.seen) >= _SEEN_MAX:  # kept across units (see _column_phrases): bound it
+            self.seen.clear()
         self.seen[cell] = got
         return got
+
+
+_SEEN_MAX = 50_000
+_BY_COLUMNS: dict[tuple[tuple[str, tuple[str, ...]], ...], _Phrases] = {}
+
+
+def _column_phrases(profile: Any) -> _Phrases:
+    """``_Phrases(column_phrases(profile))``, kept for every unit checked with the same columns:
+    most header cells of a batch repeat, and their labels are then looked up once."""
+    phrases = column_phrases(profile)
+    k = tuple((label, tuple(ps)) for label, ps in phrases.items())
+    got = _BY_COLUMNS.get(k)
+    if got is None:
+        if len(_BY_COLUMNS) >= 8:
+            _BY_COLUMNS.clear()
+        got = _BY_COLUMNS[k] = _Phrases(phrases)
+    return got
 
 
 _PREPARED: dict[int, tuple[dict[str, list[str]], _Phrases]] = {}
@@ -159,12 +178,12 @@ def check_lf202(unit: UnitView, opts: dict[str, Any]) -> Iterable[Hit]:
     required = list(tpl.get("required_columns") or [])
     if not required:
         return
-    phrases = _Phrases(column_phrases(unit.profile))
+    phrases = _column_phrases(unit.profile)
     for doc in unit.docs:
         risk_tables = sorted({r.loc.table for r in doc.risks if r.loc.table is not None})
         if not risk_tables:
             continue
-        tables = {t.index: t for t in doc.tables()}
+        tables = unit.tables_of(doc)
         missing: dict[str, list[int]] = {}
         last: tuple[int, set[str]] | None = None
         for ti in sorted(tables):
