@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.memo import track
 from pipeline.model import Document
 
 _log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def _folder(doc: Document) -> str:
     return _split(doc.source.path)[0]
 
 
+@track
 @lru_cache(maxsize=65536)
 def _split(path: str) -> tuple[str, str, str]:
     """``(str(p.parent), p.stem, p.suffix)`` of ``Path(path)``: grouping, names and distinct

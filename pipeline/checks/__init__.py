@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.checks.engine import RULES, UnitView, rules, run_unit
 from pipeline.checks.profile import Profile, load_profile
+from pipeline.memo import Memo
 from pipeline.model import Document, Finding, LevelDef
 
 _log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _interpret(raws: list[str], scheme: list[LevelDef],
 _LEVELS: dict[int, tuple[object, object]] = {}
 # the extraction's reading of a unit's raw grades within its plan's names: units of a batch mostly
 # share both (高/中/低 under 高/中/低), and the reading depends on nothing else (only read, never changed)
-_THEIRS: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[object, Any]] = {}
+_THEIRS: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[object, Any]] = Memo()
 
 
 def _levels(lex: object) -> object:

@@ -120,6 +120,7 @@ _NUM = str.maketrans({"Ⅰ": "一", "Ⅱ": "二", "Ⅲ": "三", "Ⅳ": "四", "1
 _LEVEL_NOISE = re.compile(r"(风险|等级|级别|级|预警|色|类|档)")
 
 
+@track
 @lru_cache(maxsize=4096)
 def level_core(raw: str | None) -> str:
     """The part of a raw grade that names it: ``Ⅱ级风险`` → ``二``, ``红色预警`` → ``红``."""

@@ -16,6 +16,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
+from pipeline.memo import track
 from pipeline.model import Document, Finding, Loc, Measure, Plan, Risk, Table
 
 _log = logging.getLogger(__name__)
@@ -146,6 +147,7 @@ def short(text: str | None, n: int = 30) -> str:
     return _short(text or "", n)
 
 
+@track
 @lru_cache(maxsize=8192)
 def _short(text: str, n: int) -> str:
     # several rules name the same risk: its label is made once
@@ -182,6 +184,7 @@ def make_finding(rule: Rule, hit: Hit, severity: str, lang: str) -> Finding:
     return _finding(rule, hit, severity, lang == "en")
 
 
+@track
 @lru_cache(maxsize=8192)
 def _where_pair(page: int | None, table: int | None, row: int | None, col: int | None,
                 block: int | None) -> tuple[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline.checks.common import key, terms
 from pipeline.checks.engine import Hit, Rule, UnitView
+from pipeline.memo import Memo
 from pipeline.model import Annex, Document, Loc, Table
 
 _log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class _Phrases:
 
 
 _SEEN_MAX = 50_000
-_BY_COLUMNS: dict[tuple[tuple[str, tuple[str, ...]], ...], _Phrases] = {}
+_BY_COLUMNS: dict[tuple[tuple[str, tuple[str, ...]], ...], _Phrases] = Memo()
 
 
 def _column_phrases(profile: Any) -> _Phrases:
