@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from pathlib import Path
 
+_SEQ = itertools.count()
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-def _umask() -> int:
-    um = os.umask(0)
-    os.umask(um)
-    return um
+
+def _open_temp(p: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``p``: named by process and sequence (O_EXCL never takes an
+    existing file, e.g. one left by a killed run of the same pid), mode 0666 less the umask, as
+    for any new file (the same as mkstemp's 0600 widened by chmod, in one system call)."""
+    while True:
+        tmp = p.with_name(f".{p.name[:40]}.{os.getpid()}.{next(_SEQ)}.tmp")
+        try:
+            return os.open(tmp, _FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:  # the folder is new: made once, then the common case is one open()
+            p.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(tmp, _FLAGS, 0o666), tmp
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name[:40]}.", suffix=".tmp", dir=p.parent)
+    fd, tmp = _open_temp(p)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are meant to be shared
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, p)
     except BaseException:
         try:

@@ -1,0 +1,46 @@
+"""Atomic writes: whole file or none, shared mode, no stray temporary files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipeline import fsutil
+
+
+def test_writes_whole_file_into_a_new_folder_with_the_umask_mode(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        fsutil.atomic_write_bytes(tmp_path / "a" / "b" / "报告.html", b"x" * 200_000)
+    finally:
+        os.umask(old)
+    target = tmp_path / "a" / "b" / "报告.html"
+    assert target.read_bytes() == b"x" * 200_000
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in target.parent.iterdir()] == ["报告.html"]
+
+
+def test_replaces_and_skips_a_leftover_temporary_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "r.json"
+    fsutil.atomic_write_text(target, "old")
+    nxt = next(fsutil._SEQ) + 1
+    stale = tmp_path / f".r.json.{os.getpid()}.{nxt}.tmp"  # as a killed run of this pid could leave
+    stale.write_text("stale")
+    fsutil.atomic_write_text(target, "新")
+    assert target.read_text(encoding="utf-8") == "新" and stale.read_text() == "stale"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([stale.name, "r.json"])
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "r.json"
+    fsutil.atomic_write_text(target, "old")
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "write", full)
+    with pytest.raises(OSError):
+        fsutil.atomic_write_bytes(target, b"new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["r.json"]
