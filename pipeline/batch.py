@@ -582,6 +582,7 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
         return shown.get(p, p)
 
     twins = renderings(docs)
+    made: dict[int, Any] = {}  # finding rows by id of their finding: the spool's and the unit report's
     write_to = spec.get("write_to")
     out_docs = []
     for (d, again), it in zip(loaded, items, strict=True):
@@ -591,21 +592,22 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
             _write(Path(write_to) / "submissions" / it.json_rel, contract)  # type: ignore[arg-type]
             contract = None
         out_docs.append({"i": it.i, "path": d.source.path, "info": DocInfo.of(d, twins.get(id(d)), show),
-                         "json": contract, "rows": _rows_blob(d, show, lang), "frag": _frag_blob(d, it.rel),
+                         "json": contract, "rows": _rows_blob(d, show, lang, made), "frag": _frag_blob(d, it.rel),
                          "reparsed": again, "read": read.get(len(out_docs))})
     index = {id(d): it.i for d, it in zip(docs, items, strict=True)}
     meta = {d.source.path: {"cached": it.cached, "seconds": it.seconds} for d, it in zip(docs, items, strict=True)}
     out_units = []
     for u in groups:
-        figures, outputs = _unit_outputs(u.key, u.name, u.docs, lang=lang, show=show, meta=meta, twins=twins,
+        figures, outputs = _unit_outputs(u.key, u.name, u.docs, lang=lang, show=show, meta=meta, twins=twins, made=made,
                                          render=spec.get("reports", True), formats=spec.get("formats"))
         out_units.append({"key": _json_safe(u.key), "name": _json_safe(u.name),
                           "members": [index[id(d)] for d in u.docs], "figures": figures, "outputs": outputs})
     return {"docs": out_docs, "units": out_units}
 
 
-def _rows_blob(doc: Document, show: Callable[[str], str], lang: str) -> bytes:
-    """A document's findings as report rows, one JSON array per line (the spool's format)."""
+def _rows_blob(doc: Document, show: Callable[[str], str], lang: str, made: dict[int, Any] | None = None) -> bytes:
+    """A document's findings as report rows, one JSON array per line (the spool's format); each row
+    is also kept in ``made`` (by id of its finding) for the unit report, which shows the same rows."""
     if not doc.findings:
         return b""
     from dataclasses import fields
@@ -618,6 +620,8 @@ def _rows_blob(doc: Document, show: Callable[[str], str], lang: str) -> bytes:
     lines = []
     for f in doc.findings:
         row = finding_row(f, doc, show, lang, rindex)
+        if made is not None:
+            made[id(f)] = row
         lines.append(enc([getattr(row, n) for n in names]))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -642,7 +646,7 @@ def _rules() -> dict[str, Any]:
 
 def _unit_outputs(key: str, name: str, docs: list[Document], *, lang: str, show: Callable[[str], str],
                   meta: dict[str, dict[str, Any]] | None, twins: dict[int, Document | None] | None,
-                  render: bool = True, formats: Collection[str] | None = None,
+                  render: bool = True, formats: Collection[str] | None = None, made: dict[int, Any] | None = None,
                   ) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
     """A unit's headline figures and, with ``render``, its report files as {format: (suffix, bytes)}
     (``formats``: which of UNIT_FORMATS; None: all)."""
@@ -651,7 +655,7 @@ def _unit_outputs(key: str, name: str, docs: list[Document], *, lang: str, show:
     picture = render and (formats is None or "html" in formats or "svg" in formats)
     svg = _graph_svg(docs, name) if picture else None
     report = build_unit_report(key, name, docs, lang=lang, display=show, graph_svg=svg, meta=meta,
-                               rules=_rules(), twins=twins)
+                               rules=_rules(), twins=twins, made=made)
     if not render:
         return report.figures, {}
     return report.figures, _render(report, formats)

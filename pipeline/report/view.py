@@ -285,12 +285,16 @@ def build_unit_report(key: str, name: str, docs: list[Document], *, slug: str = 
                       display: Callable[[str], str] | None = None, graph_svg: str | None = None,
                       meta: dict[str, dict[str, Any]] | None = None,
                       rules: dict[str, RuleInfo] | None = None,
-                      twins: dict[int, Document | None] | None = None) -> UnitReport:
+                      twins: dict[int, Document | None] | None = None,
+                      made: dict[int, FindingRow] | None = None) -> UnitReport:
     """The report of one unit. ``display`` maps a source path to what readers see (relative path);
     ``meta`` adds per-path facts from the batch (``cached``, ``seconds``); ``twins`` is
-    :func:`renderings` of the folder the unit sits in (computed from ``docs`` when not given)."""
+    :func:`renderings` of the folder the unit sits in (computed from ``docs`` when not given);
+    ``made``: rows already made by :func:`finding_row` with the same ``display`` and ``lang``, by
+    id of their finding (the batch makes them for its summary first)."""
     show = display or (lambda p: p)
     twins = twins if twins is not None else renderings(docs)
+    made = made or {}
     risks: list[RiskRow] = []
     findings: list[FindingRow] = []
     doc_rows: list[DocRow] = []
@@ -317,7 +321,7 @@ def build_unit_report(key: str, name: str, docs: list[Document], *, slug: str = 
                 ))
             n_measures += len(d.measures)
             n_powers += len(d.powers)
-        findings.extend(finding_row(f, d, show, lang, rindex) for f in own_findings(d, twin))
+        findings.extend(made.get(id(f)) or finding_row(f, d, show, lang, rindex) for f in own_findings(d, twin))
         facts = (meta or {}).get(d.source.path, {})
         doc_rows.append(DocRow(
             file=path, kind=d.kind, status=d.status, errors=[e.message for e in d.errors],
