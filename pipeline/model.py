@@ -375,18 +375,16 @@ class Document(_Model):
 
     def tables(self) -> list[Table]:
         """All tables in document order, nested ones after their parent."""
+        # a stack, not a recursive closure: that would be a function/closure cycle holding ``out``,
+        # so every table and cell would wait for the garbage collector instead of being freed
         out: list[Table] = []
-
-        def walk(t: Table) -> None:
+        todo = [b.table for b in reversed(self.blocks) if b.table is not None]
+        while todo:
+            t = todo.pop()
             out.append(t)
-            for c in t.cells:
-                if c.tables:  # few cells hold a table: skip the loop set-up for the rest
-                    for n in c.tables:
-                        walk(n)
-
-        for b in self.blocks:
-            if b.table is not None:
-                walk(b.table)
+            nested = [n for c in t.cells if c.tables for n in c.tables]  # few cells hold a table
+            if nested:
+                todo.extend(reversed(nested))
         return out
 
     def text(self) -> str:

@@ -21,16 +21,16 @@ from __future__ import annotations
 import logging
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from pipeline.enumerators import heading_level_for, match_enumerator
 from pipeline.errors import InputError
-from pipeline.model import Block, Document
+from pipeline.model import Block, Cell, Document, Loc, Table
 from pipeline.normalise import normalise, with_raw
 from pipeline.parse.numbering import W_NS, Numbering
 
@@ -977,19 +977,22 @@ def _normalise_all(texts: list[str]) -> list[tuple[str, str | None]]:
 
 
 def _collect_texts(items: list[_Para | _T]) -> list[str]:
+    """Every text in reading order: a cell's, then its nested tables' (a stack of cell iterators,
+    not a recursive closure, which would be a reference cycle holding ``texts``)."""
     texts: list[str] = []
-
-    def table(t: _T) -> None:
-        for c in t.cells:
-            texts.append(c[_TEXT])
-            for n in c[_TABLES]:
-                table(n)
-
     for it in items:
         if isinstance(it, _Para):
             texts.append(it.text)
-        else:
-            table(it)
+            continue
+        stack = [iter(it.cells)]
+        while stack:
+            c = next(stack[-1], None)
+            if c is None:
+                stack.pop()
+                continue
+            texts.append(c[_TEXT])
+            if c[_TABLES]:
+                stack.append(chain.from_iterable(n.cells for n in c[_TABLES]))
     return texts
 
 
@@ -1003,28 +1006,25 @@ _FS_PARA = frozenset({"index", "kind", "text", "raw", "level", "enumerator", "si
 _FS_PARA_LOC = frozenset({"file", "block", "page"})
 
 
-def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Block], set[int]]:
-    """Phase 2: normalise every text at once, classify paragraphs, build the blocks.
+class _Tables:
+    """Builds the Table models of one document for :func:`_build`: methods, not nested functions,
+    because a function that calls itself from a closure forms a reference cycle that keeps what it
+    holds (the texts, the tables made) alive until the next garbage collection."""
 
-    The models are made with :meth:`~pipeline.model._Model.from_fields` from values of the
-    declared types (validating a few hundred cells cost more than reading them); every field
-    is given, in field order, and the fields-set is what validating the same input recorded.
-    """
-    from pipeline.model import Cell, Loc, Table, _utf8_safe
+    def __init__(self, normed: Iterator[tuple[str, str | None]], file: str) -> None:
+        self.normed, self.file = normed, file
+        self.loc_of, self.cell_of, self.table_of = Loc.from_fields, Cell.from_fields, Table.from_fields
+        self.loc_many, self.cell_many = Loc.from_fields_many, Cell.from_fields_many
 
-    file = _utf8_safe(file)  # what Loc's validator does to the path
-    normed = iter(_normalise_all(_collect_texts(items)))
-    blocks: list[Block] = []
-    emphasised: set[int] = set()
-    last_text: str | None = None  # the previous paragraph block, for table captions
-    loc_of, cell_of, table_of, block_of = Loc.from_fields, Cell.from_fields, Table.from_fields, Block.from_fields
-    loc_many, cell_many = Loc.from_fields_many, Cell.from_fields_many
-
-    def table_loc(t: _T, block: int) -> Loc:
+    def table_loc(self, t: _T, block: int) -> Loc:
+        file, loc_of = self.file, self.loc_of
         return loc_of({"file": file, "page": t.page, "block": block, "table": t.index, "row": None, "col": None,
                        "span": None}, set(_FS_TABLE_LOC))
 
-    def table(t: _T, block: int, title: str | None, top: bool) -> Table:
+    def table(self, t: _T, block: int, title: str | None, top: bool) -> Table:
+        normed, file, table, table_loc = self.normed, self.file, self.table, self.table_loc
+        loc_of, cell_of, table_of = self.loc_of, self.cell_of, self.table_of
+        loc_many, cell_many = self.loc_many, self.cell_many
         cs = t.cells
         page, index = t.page, t.index
         if not any(map(itemgetter(_TABLES), cs)):
@@ -1060,6 +1060,25 @@ def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Bl
         return table_of({"index": index, "n_rows": t.n_rows, "n_cols": t.n_cols, "cells": cells, "pages": [],
                          "title": title, "nested_in": t.nested_in, "loc": table_loc(t, block)},
                         set(_FS_TABLE) | {"title"} if top else set(_FS_TABLE))
+
+
+def _build(items: list[_Para | _T], styles: _Styles, file: str) -> tuple[list[Block], set[int]]:
+    """Phase 2: normalise every text at once, classify paragraphs, build the blocks.
+
+    The models are made with :meth:`~pipeline.model._Model.from_fields` from values of the
+    declared types (validating a few hundred cells cost more than reading them); every field
+    is given, in field order, and the fields-set is what validating the same input recorded.
+    """
+    from pipeline.model import _utf8_safe
+
+    file = _utf8_safe(file)  # what Loc's validator does to the path
+    normed = iter(_normalise_all(_collect_texts(items)))
+    blocks: list[Block] = []
+    emphasised: set[int] = set()
+    last_text: str | None = None  # the previous paragraph block, for table captions
+    loc_of, block_of = Loc.from_fields, Block.from_fields
+    tables = _Tables(normed, file)
+    table, table_loc = tables.table, tables.table_loc
 
     for it in items:
         i = len(blocks)

@@ -82,6 +82,11 @@ class Workbook:
                 _write_cells(ws, s.rows, 1, [wrap_fmt if k in s.wrap_cols else None for k in range(n)], neutral)
                 if n_cols:
                     ws.autofilter(0, 0, len(s.rows), n_cols - 1)
+        # each sheet keeps a bound method of its workbook (``workbook_add_format``): a cycle that
+        # leaves every cell of the closed workbook to the garbage collector; closed, it needs none
+        for ws in wb.worksheets():
+            if getattr(ws, "workbook_add_format", None) is not None:
+                ws.workbook_add_format = None
         return buf.getvalue()
 
 
