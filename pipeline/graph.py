@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from pipeline.model import Document, Finding, Risk
+from pipeline.model import Document, Finding, Measure, Risk
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +38,7 @@ _log = logging.getLogger(__name__)
 
 __all__ = [
     "build_graph", "uncovered_risks", "risks_of_owner", "departments_by_gaps",
-    "to_graphml", "to_gexf", "to_json", "to_dot", "to_svg", "write_graph", "FORMATS",
+    "to_graphml", "to_gexf", "to_json", "to_dot", "to_svg", "unit_svg", "write_graph", "FORMATS",
 ]
 
 FORMATS = ("svg", "graphml", "gexf", "json", "dot")
@@ -459,8 +459,162 @@ class _Plain:
             name = self.names[path] = Path(path).name
         return name
 
+    def people(self, risk: str) -> list[tuple[str, str]]:
+        """Who answers for a risk: (name, rank), in the order they were linked to it."""
+        data = self.data
+        return [(data[p]["name"], data[p].get("rank", "")) for p in self.G.predecessors(risk)
+                if data[p]["kind"] == "person"]
 
-def _layout_rows(P: _Plain, unit: str) -> list[list[str]]:
+
+class _Fallback(Exception):
+    """The unit's graph is not a plain tree (a risk ID or a measure ID used twice): draw it from networkx."""
+
+
+class _UnitPlain:
+    """What :func:`to_svg` reads of :func:`build_graph`'s graph of one unit, taken straight from the
+    documents: the same node IDs, attributes, child order and roll-up, without networkx (whose node
+    and edge bookkeeping cost as much as the drawing). Only the nodes the picture shows are made."""
+
+    def __init__(self, key: str, name: str, docs: list[Document]) -> None:
+        self.data: dict[str, dict[str, Any]] = {}
+        self.succ: dict[str, dict[str, None]] = {}  # containers → children; risks → measures
+        self.names: dict[str, str] = {}
+        self.ranks: dict[str, str] = {}  # person → the rank it was first seen with, as its node keeps
+        self.who: dict[str, dict[str, None]] = {}  # risk → the people answering for it
+        u = f"unit:{key}"
+        self.unit = u
+        self._node(u, {"kind": "unit", "name": name})
+        by_ref: dict[str, list[Finding]] = {}
+        for d in docs:
+            for f in d.findings:
+                if f.refs:
+                    for ref in f.refs:
+                        by_ref.setdefault(ref, []).append(f)
+                else:
+                    _attach_plain(self.data[u], [f])
+        self._risks(u, docs, by_ref)
+        self._roll_up(u)
+
+    def _node(self, n: str, attrs: dict[str, Any], parent: str | None = None) -> None:
+        self.data[n] = attrs
+        self.succ[n] = {}
+        if parent is not None:
+            self.succ[parent][n] = None
+
+    def _risks(self, u: str, docs: list[Document], by_ref: dict[str, list[Finding]]) -> None:
+        data, succ, key = self.data, self.succ, u[5:]
+        power_names = {p.id: p.name for d in docs for p in d.powers}
+        exercised: set[str] = set()  # powers hung under a container (the first one naming them)
+        measure_of: dict[str, Measure] = {}
+        for d in docs:
+            known = _ranks_by_name(d)
+            measures = {m.id: m for m in d.measures}
+            path = d.source.path
+            for r in d.risks:
+                dept, post = _dept_and_post(r)
+                parent = f"dept:{key}/{dept}"
+                if parent not in data:
+                    self._node(parent, {"kind": "department", "name": dept}, u)
+                if post:
+                    pn = f"post:{key}/{dept}/{post}"
+                    if pn not in data:
+                        self._node(pn, {"kind": "post", "name": post}, parent)
+                    parent = pn
+                if r.power:
+                    pw = f"power:{r.power}"
+                    if pw not in data:
+                        self._node(pw, {"kind": "power", "name": power_names.get(r.power, r.power)})
+                        _attach_plain(data[pw], by_ref.get(r.power, []))
+                    if pw not in exercised:
+                        exercised.add(pw)
+                        succ[parent][pw] = None
+                    parent = pw
+                rn = f"risk:{r.id}"
+                if rn in data:
+                    raise _Fallback(rn)
+                attrs = {"kind": "risk", "name": r.name, "manifestation": r.manifestation or "",
+                         "level": r.level or "", "level_raw": r.level_raw or "",
+                         "state": r.state or "unchecked", "file": path,
+                         "loc": _loc_text(r.loc.model_dump(exclude_none=True))}
+                _attach_plain(attrs, by_ref.get(r.id, []))
+                self._node(rn, attrs, parent)
+                ms = succ[rn]
+                for mid in r.measures:
+                    m = measures.get(mid)
+                    if m is None or not m.text.strip():
+                        continue
+                    mn = f"measure:{m.id}"
+                    if measure_of.setdefault(mn, m) is not m:  # one node, two measures: the last would win
+                        raise _Fallback(mn)
+                    if mn not in data:
+                        data[mn] = {"kind": "measure", "name": m.text, "defense_line": m.defense_line or "",
+                                    "generic": bool(m.generic)}
+                    ms[mn] = None
+                who = self.who[rn] = {}
+                for person, rank in _person_ranks(d, r, known):
+                    self.ranks.setdefault(person, rank or "")
+                    who[person] = None
+        used = {p[6:] for p in exercised}
+        for d in docs:  # listed powers no risk refers to, hung under the unit, as build_graph does
+            if d.kind != "power_catalog":
+                continue
+            for p in d.powers:
+                if p.id in used:
+                    continue
+                pw = f"power:{p.id}"
+                if pw not in data:
+                    self._node(pw, {"kind": "power"}, u)
+                data[pw]["name"] = p.name
+                _attach_plain(data[pw], by_ref.get(p.id, []))
+
+    def _roll_up(self, n: str) -> str:
+        """:func:`_roll_up` on the tree: the worst state below each container, children first."""
+        d = self.data[n]
+        kind = d["kind"]
+        if kind == "risk":
+            if d["state"] in ("uncovered", "owner_missing") and d["level"] == "high":
+                return "red"
+            return "yellow" if d["state"] != "covered" or d.get("findings") else "green"
+        s = "yellow" if kind in ("power", "unit") and d.get("findings") else "green"
+        for c in self.succ[n]:
+            cs = self._roll_up(c)
+            if _RANK[cs] > _RANK[s]:
+                s = cs
+        d["status"] = s
+        d["status_zh"] = _STATUS_ZH[s]
+        return s
+
+    def children(self, n: str) -> list[str]:
+        return list(self.succ[n]) if self.data[n]["kind"] != "risk" else []
+
+    file_name = _Plain.file_name
+
+    def people(self, risk: str) -> list[tuple[str, str]]:
+        ranks = self.ranks
+        return [(p, ranks[p]) for p in self.who[risk]]
+
+
+def _attach_plain(data: dict[str, Any], findings: list[Finding]) -> None:
+    """:func:`_attach` on a plain attribute dict."""
+    if findings:
+        data.setdefault("findings", []).extend(f.rule for f in findings)
+        data.setdefault("finding_messages", []).extend(f.message for f in findings)
+
+
+def unit_svg(docs: list[Document], name: str) -> str:
+    """``to_svg(build_graph(docs), title=name)``, the same bytes, without building the networkx graph."""
+    from pipeline.units import distinct_submissions, units
+
+    found = units(list(docs))
+    if len(found) == 1:
+        try:
+            return _draw(_UnitPlain(found[0].key, found[0].name, distinct_submissions(found[0].docs)), name)
+        except _Fallback:
+            pass
+    return to_svg(build_graph(docs), title=name)
+
+
+def _layout_rows(P: _Plain | _UnitPlain, unit: str) -> list[list[str]]:
     """One row per risk (or per risk-less power), each row the path of container nodes above it."""
     rows: list[list[str]] = []
     data = P.data
@@ -485,7 +639,11 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     Gaps are coloured (no measure red, no owner orange, boilerplate yellow, covered green); long
     labels are cut with the full text in a tooltip; every text is XML-escaped.
     """
-    P = _Plain(G)
+    return _draw(_Plain(G), title)
+
+
+def _draw(P: _Plain | _UnitPlain, title: str | None) -> str:
+    """The picture of a graph taken as plain dicts (:class:`_Plain` or :class:`_UnitPlain`)."""
     data = P.data
     kinds = {d["kind"] for d in data.values()}
     cols = ["unit", "department"] + [k for k in ("post", "power") if k in kinds] + ["risk", "measures", "people"]
@@ -578,7 +736,7 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
         body.append(f'<line x1="16" y1="{y - 9:.1f}" x2="{width - 16:.1f}" y2="{y - 9:.1f}" stroke="#ddd"/>')
     height = y + 12
     total = sum(counts.values())
-    head = _svg_head(title or _title(G, units), total, counts, high_red, width)
+    head = _svg_head(title or _title(data, units), total, counts, high_red, width)
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
@@ -588,8 +746,8 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     ]) + "\n"
 
 
-def _title(G: nx.DiGraph, units: list[str]) -> str:
-    names = [G.nodes[u]["name"] for u in units]
+def _title(data: dict[str, dict[str, Any]], units: list[str]) -> str:
+    names = [data[u]["name"] for u in units]
     return "廉政风险防控责任图：" + ("、".join(names[:3]) + (f" 等{len(names)}个单位" if len(names) > 3 else ""))
 
 
@@ -647,7 +805,7 @@ class _RiskCols:
         self.people = f"{px + 4:.1f}"
 
 
-def _risk_row(P: _Plain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> str:
+def _risk_row(P: _Plain | _UnitPlain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> str:
     data = P.data
     state = d["state"]
     colour = _STATE_COLOUR.get(state, "#bbb")
@@ -694,8 +852,7 @@ def _risk_row(P: _Plain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> 
                              fill="#9a7d00" if generic else "#222", style="italic" if generic else "")
                      + "</g>")
     # people
-    people = [(data[p]["name"], data[p].get("rank", "")) for p in P.G.predecessors(n)
-              if data[p]["kind"] == "person"]
+    people = P.people(n)
     if state == "owner_missing":
         parts.append(_text(X.people, yt, "✗ 无责任人（LF104）", fill="#ff7f0e", weight="bold"))
     elif people:
