@@ -785,83 +785,118 @@ _LINE_TIP = {(line, on): _tip(("有" if on else "无") + _LINE_NAME[ch] + "措�
              for on in (True, False)}
 
 
+def _text_at(x: str, **style: Any) -> tuple[str, str]:
+    """:func:`_text` at ``x`` cut around its y and its text: ``head + y + mid + _esc(text) + "</text>"``
+    is ``_text(x, y, text, **style)``. Rows reuse them instead of formatting every attribute again."""
+    head, mid = _text(x, "\0", "", **style).split("\0")
+    return head, mid.removesuffix("</text>")
+
+
 class _RiskCols:
-    """Where a risk row draws, the x positions written out once per picture: formatting numbers
-    is most of the cost of a row."""
+    """Where a risk row draws, the x positions and fixed attributes written out once per picture:
+    formatting them is most of the cost of a row."""
 
     def __init__(self, xs: dict[str, float]) -> None:
         x, mx, px = xs["risk"], xs["measures"], xs["people"]
         self.box = f"{x:.1f}"
-        self.badge, self.badge_text = f"{x + 10:.1f}", f"{x + 10 + 8:.1f}"
+        self.boxes: dict[str, tuple[str, str, str]] = {}  # state → the two rects of its box around y
+        bx = f"{x + 10:.1f}"
+        # the level badge, red or white, around its y; and its letter around the row's text y
+        self.badge = {high: (f'<rect x="{bx}" y="',
+                             f'" width="16" height="{_ROW - 10}" rx="2" fill="{"#d62728" if high else "#ffffff"}" '
+                             'stroke="#666" stroke-width="0.6"/>') for high in (True, False)}
+        self.badge_text = {high: _text_at(f"{x + 10 + 8:.1f}", size=11, anchor="middle",
+                                          fill="#ffffff" if high else "#333") for high in (True, False)}
         # the name starts after the level badge when there is one, and has that much less room
-        self.name_at = {False: (f"{x + 10:.1f}", _COLS["risk"] - ((x + 10) - x) - 6),
-                        True: (f"{x + 10 + 21:.1f}", _COLS["risk"] - ((x + 10 + 21) - x) - 6)}
+        self.name_at = {False: (_text_at(f"{x + 10:.1f}"), _COLS["risk"] - ((x + 10) - x) - 6),
+                        True: (_text_at(f"{x + 10 + 21:.1f}"), _COLS["risk"] - ((x + 10 + 21) - x) - 6)}
         # the three defence-line marks, lit or not, around their y: (line, lit) -> (before y, after y)
         self.marks = {(line, on): (f'<rect x="{mx + k * 12:.1f}" y="',
                                    f'" width="10" height="10" fill="{_LINE_COLOUR[line] if on else "#ffffff"}" '
                                    f'stroke="#aaa" stroke-width="0.6">{_LINE_TIP[line, on]}</rect>')
                       for k, (line, _ch) in enumerate(_LINE_ZH) for on in (True, False)}
-        self.measure_note, self.measure_text = f"{mx + 4:.1f}", f"{mx + 40:.1f}"
-        self.people = f"{px + 4:.1f}"
+        note = f"{mx + 4:.1f}"
+        self.undecidable = _text_at(note, fill="#8c8c8c")
+        self.no_measure = _text_at(note, fill="#d62728", weight="bold")
+        self.measures = {generic: _text_at(f"{mx + 40:.1f}", fill="#9a7d00" if generic else "#222",
+                                           style="italic" if generic else "") for generic in (True, False)}
+        people = f"{px + 4:.1f}"
+        self.no_owner = _text_at(people, fill="#ff7f0e", weight="bold")
+        self.people = _text_at(people)
+        self.see_dept = _text_at(people, fill="#999", size=11)
+
+    def box_of(self, state: str) -> tuple[str, str, str]:
+        """The risk's box and its coloured stripe: ``a + y + b + y + c``."""
+        parts = self.boxes.get(state)
+        if parts is None:
+            colour = _STATE_COLOUR.get(state, "#bbb")
+            parts = self.boxes[state] = (
+                f'<rect x="{self.box}" y="',
+                f'" width="{_COLS["risk"]}" height="{_ROW - 4}" rx="3" fill="{_STATE_FILL.get(state, "#eee")}" '
+                f'stroke="{colour}" stroke-width="1"/><rect x="{self.box}" y="',
+                f'" width="6" height="{_ROW - 4}" fill="{colour}"/>')
+        return parts
 
 
 def _risk_row(P: _Plain | _UnitPlain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> str:
-    data = P.data
-    state = d["state"]
-    colour = _STATE_COLOUR.get(state, "#bbb")
-    lvl = _LEVEL_ZH.get(d["level"], "")
-    name = d["name"]
-    tip = [f"风险点：{name}"]
-    if d.get("manifestation"):
-        tip.append(f"表现形式：{d['manifestation']}")
-    tip.append(f"等级：{d.get('level_raw') or lvl or '未定级'}　状态：{_STATE_ZH.get(state, state)}")
-    tip.append(f"位置：{P.file_name(d.get('file', ''))} {d.get('loc', '')}")
-    tip.extend(d.get("finding_messages", []))
+    """One risk's row: its box (name, level, tooltip), its measures and the people answering for it."""
+    state, level, name = d["state"], d["level"], d["name"]
+    lvl = _LEVEL_ZH.get(level, "")
+    man = d.get("manifestation")
+    tip = (f"风险点：{name}\n表现形式：{man}\n" if man else f"风险点：{name}\n") + (
+        f"等级：{d.get('level_raw') or lvl or '未定级'}　状态：{_STATE_ZH.get(state, state)}\n"
+        f"位置：{P.file_name(d.get('file', ''))} {d.get('loc', '')}")
+    msgs = d.get("finding_messages")
+    if msgs:
+        tip += "\n" + "\n".join(msgs)
     y2, yt = f"{ry + 2:.1f}", f"{ry + 16.5:.1f}"
-    parts = [f"<g>{_tip(chr(10).join(tip))}",
-             f'<rect x="{X.box}" y="{y2}" width="{_COLS["risk"]}" height="{_ROW - 4}" rx="3" '
-             f'fill="{_STATE_FILL.get(state, "#eee")}" stroke="{colour}" stroke-width="1"/>',
-             f'<rect x="{X.box}" y="{y2}" width="6" height="{_ROW - 4}" fill="{colour}"/>']
+    a, b, c = X.box_of(state)
+    out = f"<g><title>{_esc(tip)}</title>{a}{y2}{b}{y2}{c}"
     if lvl:
-        high = d["level"] == "high"
-        parts.append(f'<rect x="{X.badge}" y="{ry + 5:.1f}" width="16" height="{_ROW - 10}" rx="2" '
-                     f'fill="{"#d62728" if high else "#ffffff"}" stroke="#666" stroke-width="0.6"/>')
-        parts.append(_text(X.badge_text, yt, lvl, size=11, anchor="middle", fill="#ffffff" if high else "#333"))
-    name_x, room = X.name_at[bool(lvl)]
-    parts.append(_text(name_x, yt, _truncate(name, room)))
-    parts.append("</g>")
-    # measures
-    ms = [m for m in P.succ[n] if data[m]["kind"] == "measure"]
-    if state == "undecidable" and not ms:
-        parts.append(_text(X.measure_note, yt, "？措施无法读取（LF900）", fill="#8c8c8c"))
-    elif not ms:
-        parts.append(f"<g>{_tip('没有防控措施（LF101）')}"
-                     + _text(X.measure_note, yt, "✗ 无防控措施（LF101）", fill="#d62728", weight="bold") + "</g>")
-    else:
-        lines = {data[m].get("defense_line") for m in ms}
-        y7 = f"{ry + 7:.1f}"
-        for line, _ch in _LINE_ZH:
-            before, after = X.marks[line, line in lines]
-            parts.append(before + y7 + after)
-        texts = [data[m]["name"] for m in ms]
-        generic = all(data[m].get("generic") for m in ms) or state == "generic_only"
-        label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
-        full = "\n".join(f"{k + 1}. {t}" for k, t in enumerate(texts))
-        parts.append(f"<g>{_tip(full)}"
-                     + _text(X.measure_text, yt, _truncate(label, _COLS["measures"] - 44),
-                             fill="#9a7d00" if generic else "#222", style="italic" if generic else "")
-                     + "</g>")
-    # people
-    people = P.people(n)
+        high = level == "high"
+        before, after = X.badge[high]
+        head, mid = X.badge_text[high]
+        out += f"{before}{ry + 5:.1f}{after}{head}{yt}{mid}{lvl}</text>"
+    (head, mid), room = X.name_at[bool(lvl)]
+    out += f"{head}{yt}{mid}{_esc(_truncate(name, room))}</text></g>"
+    return out + _measures_cell(P, n, state, X, ry, yt) + _people_cell(P, n, state, X, yt)
+
+
+def _measures_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, ry: float, yt: str) -> str:
+    data = P.data
+    ms = [m for m in (data[k] for k in P.succ[n]) if m["kind"] == "measure"]
+    if not ms:
+        if state == "undecidable":
+            head, mid = X.undecidable
+            return f"{head}{yt}{mid}？措施无法读取（LF900）</text>"
+        head, mid = X.no_measure
+        return f"<g><title>没有防控措施（LF101）</title>{head}{yt}{mid}✗ 无防控措施（LF101）</text></g>"
+    lines = {m.get("defense_line") for m in ms}
+    y7 = f"{ry + 7:.1f}"
+    marks = X.marks
+    out = "".join(f"{before}{y7}{after}" for before, after in
+                  (marks[line, line in lines] for line, _ch in _LINE_ZH))
+    texts = [m["name"] for m in ms]
+    generic = state == "generic_only" or all(m.get("generic") for m in ms)
+    label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
+    full = "\n".join(f"{k}. {t}" for k, t in enumerate(texts, 1))
+    head, mid = X.measures[generic]
+    return (f"{out}<g><title>{_esc(full)}</title>{head}{yt}{mid}"
+            f"{_esc(_truncate(label, _COLS['measures'] - 44))}</text></g>")
+
+
+def _people_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, yt: str) -> str:
     if state == "owner_missing":
-        parts.append(_text(X.people, yt, "✗ 无责任人（LF104）", fill="#ff7f0e", weight="bold"))
-    elif people:
-        label = "、".join(p for p, _ in people)
-        tip2 = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
-        parts.append(f"<g>{_tip(tip2)}" + _text(X.people, yt, _truncate(label, _COLS["people"] - 8)) + "</g>")
-    else:
-        parts.append(_text(X.people, yt, "（见科室/岗位）", fill="#999", size=11))
-    return "".join(parts)
+        head, mid = X.no_owner
+        return f"{head}{yt}{mid}✗ 无责任人（LF104）</text>"
+    people = P.people(n)
+    if not people:
+        head, mid = X.see_dept
+        return f"{head}{yt}{mid}（见科室/岗位）</text>"
+    label = "、".join(p for p, _ in people)
+    tip = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
+    head, mid = X.people
+    return f"<g><title>{_esc(tip)}</title>{head}{yt}{mid}{_esc(_truncate(label, _COLS['people'] - 8))}</text></g>"
 
 
 def write_graph(G: nx.DiGraph, fmt: str, path: str | Path) -> None:
