@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from itertools import accumulate
+from itertools import accumulate, product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from pipeline.model import Document, Finding, Measure, Risk
+from pipeline.model import Document, Finding, Loc, Measure, Risk
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -405,16 +406,34 @@ def _truncate(s: str, width: float, size: float = _FS) -> str:
         return s
     narrow = size * 0.6
     room = int(width / narrow) + 2  # more characters than this cannot fit, however narrow
-    if len(s) <= room:
-        ws = [size if c > "\u2e7f" else narrow for c in s]
-        if sum(ws) <= width:  # the very sum _text_width makes
-            return s
-    else:
-        ws = [size if c > "\u2e7f" else narrow for c in s[:room]]
-    # the running widths, starting from that of "…" (narrow), as a loop adding one character at a
-    # time would make them; they only grow, so the characters that fit are found by bisection
-    ends = list(accumulate(ws, initial=narrow))
+    total, ends = _widths(s[:room], size, narrow)
+    if len(s) <= room and total <= width:  # the very sum _text_width makes
+        return s
     return s[: max(bisect_right(ends, width) - 1, 0)] + "…"
+
+
+_NARROW = re.compile("[\x00-\u2e7f]+")  # runs of what _text_width counts as narrow
+_WIDTHS: dict[tuple[float, int, tuple[tuple[int, int], ...]], tuple[float, list[float]]] = {}
+
+
+def _widths(s: str, size: float, narrow: float) -> tuple[float, list[float]]:
+    """The sum of ``_text_width``'s widths of the characters of ``s``, and their running widths
+    from that of "…" (narrow) on, as a loop adding one character at a time would make them (they
+    only grow, so the characters that fit are found by bisection).
+
+    Both depend only on which characters are narrow: labels are mostly wide (CJK) with the same
+    few narrow runs ("3条：…"), so they are kept by that pattern."""
+    runs = tuple(m.span() for m in _NARROW.finditer(s))
+    k = (size, len(s), runs)
+    got = _WIDTHS.get(k)
+    if got is None:
+        ws = [size] * len(s)
+        for a, b in runs:
+            ws[a:b] = [narrow] * (b - a)
+        if len(_WIDTHS) > 4096:  # a bound for odd texts; the common patterns come back at once
+            _WIDTHS.clear()
+        got = _WIDTHS[k] = (sum(ws), list(accumulate(ws, initial=narrow)))
+    return got
 
 
 def _t(x: float, y: float, text: str, *, size: float = _FS, fill: str = "#222", weight: str = "normal",
@@ -459,6 +478,11 @@ class _Plain:
             name = self.names[path] = Path(path).name
         return name
 
+    def measures(self, risk: str) -> list[dict[str, Any]]:
+        """The attributes of a risk's measures, in the order of its edges."""
+        data = self.data
+        return [m for m in (data[k] for k in self.succ[risk]) if m["kind"] == "measure"]
+
     def people(self, risk: str) -> list[tuple[str, str]]:
         """Who answers for a risk: (name, rank), in the order they were linked to it."""
         data = self.data
@@ -476,11 +500,12 @@ class _UnitPlain:
     and edge bookkeeping cost as much as the drawing). Only the nodes the picture shows are made."""
 
     def __init__(self, key: str, name: str, docs: list[Document]) -> None:
-        self.data: dict[str, dict[str, Any]] = {}
-        self.succ: dict[str, dict[str, None]] = {}  # containers → children; risks → measures
+        self.data: dict[str, dict[str, Any]] = {}  # the containers and risks
+        self.succ: dict[str, dict[str, None]] = {}  # containers → children
         self.names: dict[str, str] = {}
         self.ranks: dict[str, str] = {}  # person → the rank it was first seen with, as its node keeps
-        self.who: dict[str, dict[str, None]] = {}  # risk → the people answering for it
+        self.who: dict[str, tuple[str, ...]] = {}  # risk → the people answering for it
+        self.ms: dict[str, list[dict[str, Any]]] = {}  # risk → its measures' attributes
         u = f"unit:{key}"
         self.unit = u
         self._node(u, {"kind": "unit", "name": name})
@@ -507,8 +532,8 @@ class _UnitPlain:
         exercised: set[str] = set()  # powers hung under a container (the first one naming them)
         measure_of: dict[str, Measure] = {}
         for d in docs:
-            known = _ranks_by_name(d)
-            measures = {m.id: m for m in d.measures}
+            measures = self._measures(d, measure_of)
+            people = _PeopleOf(d, self.ranks)
             path = d.source.path
             for r in d.risks:
                 dept, post = _dept_and_post(r)
@@ -534,26 +559,15 @@ class _UnitPlain:
                     raise _Fallback(rn)
                 attrs = {"kind": "risk", "name": r.name, "manifestation": r.manifestation or "",
                          "level": r.level or "", "level_raw": r.level_raw or "",
-                         "state": r.state or "unchecked", "file": path,
-                         "loc": _loc_text(r.loc.model_dump(exclude_none=True))}
-                _attach_plain(attrs, by_ref.get(r.id, []))
-                self._node(rn, attrs, parent)
-                ms = succ[rn]
-                for mid in r.measures:
-                    m = measures.get(mid)
-                    if m is None or not m.text.strip():
-                        continue
-                    mn = f"measure:{m.id}"
-                    if measure_of.setdefault(mn, m) is not m:  # one node, two measures: the last would win
-                        raise _Fallback(mn)
-                    if mn not in data:
-                        data[mn] = {"kind": "measure", "name": m.text, "defense_line": m.defense_line or "",
-                                    "generic": bool(m.generic)}
-                    ms[mn] = None
-                who = self.who[rn] = {}
-                for person, rank in _person_ranks(d, r, known):
-                    self.ranks.setdefault(person, rank or "")
-                    who[person] = None
+                         "state": r.state or "unchecked", "file": path, "loc": _loc_of(r.loc)}
+                found = by_ref.get(r.id)
+                if found:
+                    _attach_plain(attrs, found)
+                data[rn] = attrs
+                succ[parent][rn] = None
+                # the measures' nodes in the order of their edges (a repeated one is one edge)
+                self.ms[rn] = [m for m in map(measures.get, dict.fromkeys(r.measures)) if m is not None]
+                self.who[rn] = people(r)
         used = {p[6:] for p in exercised}
         for d in docs:  # listed powers no risk refers to, hung under the unit, as build_graph does
             if d.kind != "power_catalog":
@@ -567,6 +581,18 @@ class _UnitPlain:
                 data[pw]["name"] = p.name
                 _attach_plain(data[pw], by_ref.get(p.id, []))
 
+    def _measures(self, d: Document, measure_of: dict[str, Measure]) -> dict[str, dict[str, Any]]:
+        """The document's drawable measures by ID, as the nodes :func:`build_graph` makes of them."""
+        out: dict[str, dict[str, Any]] = {}
+        for mid, m in {m.id: m for m in d.measures}.items():
+            if not m.text.strip():
+                continue
+            if measure_of.setdefault(mid, m) is not m:  # one node, two measures: the last would win
+                raise _Fallback(mid)
+            out[mid] = {"kind": "measure", "name": m.text, "defense_line": m.defense_line or "",
+                        "generic": bool(m.generic)}
+        return out
+
     def _roll_up(self, n: str) -> str:
         """:func:`_roll_up` on the tree: the worst state below each container, children first."""
         d = self.data[n]
@@ -576,7 +602,7 @@ class _UnitPlain:
                 return "red"
             return "yellow" if d["state"] != "covered" or d.get("findings") else "green"
         s = "yellow" if kind in ("power", "unit") and d.get("findings") else "green"
-        for c in self.succ[n]:
+        for c in self.succ.get(n, ()):
             cs = self._roll_up(c)
             if _RANK[cs] > _RANK[s]:
                 s = cs
@@ -585,13 +611,46 @@ class _UnitPlain:
         return s
 
     def children(self, n: str) -> list[str]:
-        return list(self.succ[n]) if self.data[n]["kind"] != "risk" else []
+        return list(self.succ.get(n, ()))
+
+    def measures(self, risk: str) -> list[dict[str, Any]]:
+        return self.ms[risk]
 
     file_name = _Plain.file_name
 
     def people(self, risk: str) -> list[tuple[str, str]]:
         ranks = self.ranks
         return [(p, ranks[p]) for p in self.who[risk]]
+
+
+class _PeopleOf:
+    """:func:`_person_ranks` of a document's risks, once per list of names: rows repeat the same few.
+    Each person's rank is the one it is first seen with, as :func:`build_graph`'s node keeps it."""
+
+    def __init__(self, d: Document, ranks: dict[str, str]) -> None:
+        self.d, self.known, self.ranks = d, _ranks_by_name(d), ranks
+        self.seen: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple[str, ...]] = {}
+
+    def __call__(self, r: Risk) -> tuple[str, ...]:
+        k = (tuple(r.responsible), tuple(r.responsible_ranks))
+        names = self.seen.get(k)
+        if names is None:
+            ranks = self.ranks
+            found = _person_ranks(self.d, r, self.known)
+            for person, rank in found:
+                ranks.setdefault(person, rank or "")
+            names = self.seen[k] = tuple(dict.fromkeys(p for p, _ in found))
+        return names
+
+
+_LOC_KEYS = tuple(k for k in Loc.model_fields if k != "file")
+
+
+def _loc_of(loc: Loc) -> str:
+    """``_loc_text(loc.model_dump(exclude_none=True))`` read off the fields (the dump returns them as
+    they are, in field order)."""
+    v = loc.__dict__
+    return ",".join(f"{k}={v[k]}" for k in _LOC_KEYS if v.get(k) is not None)
 
 
 def _attach_plain(data: dict[str, Any], findings: list[Finding]) -> None:
@@ -815,6 +874,9 @@ class _RiskCols:
                                    f'" width="10" height="10" fill="{_LINE_COLOUR[line] if on else "#ffffff"}" '
                                    f'stroke="#aaa" stroke-width="0.6">{_LINE_TIP[line, on]}</rect>')
                       for k, (line, _ch) in enumerate(_LINE_ZH) for on in (True, False)}
+        # all three marks around y, for each combination of lines present: (lit?, lit?, lit?) → parts
+        self.marks_of = {lit: tuple(part for (line, _ch), on in zip(_LINE_ZH, lit, strict=True) for part in self.marks[line, on])
+                         for lit in product((True, False), repeat=3)}
         note = f"{mx + 4:.1f}"
         self.undecidable = _text_at(note, fill="#8c8c8c")
         self.no_measure = _text_at(note, fill="#d62728", weight="bold")
@@ -824,6 +886,7 @@ class _RiskCols:
         self.no_owner = _text_at(people, fill="#ff7f0e", weight="bold")
         self.people = _text_at(people)
         self.see_dept = _text_at(people, fill="#999", size=11)
+        self.people_cells: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
 
     def box_of(self, state: str) -> tuple[str, str, str]:
         """The risk's box and its coloured stripe: ``a + y + b + y + c``."""
@@ -863,8 +926,7 @@ def _risk_row(P: _Plain | _UnitPlain, n: str, d: dict[str, Any], X: _RiskCols, r
 
 
 def _measures_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, ry: float, yt: str) -> str:
-    data = P.data
-    ms = [m for m in (data[k] for k in P.succ[n]) if m["kind"] == "measure"]
+    ms = P.measures(n)
     if not ms:
         if state == "undecidable":
             head, mid = X.undecidable
@@ -873,9 +935,8 @@ def _measures_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, ry:
         return f"<g><title>没有防控措施（LF101）</title>{head}{yt}{mid}✗ 无防控措施（LF101）</text></g>"
     lines = {m.get("defense_line") for m in ms}
     y7 = f"{ry + 7:.1f}"
-    marks = X.marks
-    out = "".join(f"{before}{y7}{after}" for before, after in
-                  (marks[line, line in lines] for line, _ch in _LINE_ZH))
+    a, b, c, d, e, f = X.marks_of[tuple(line in lines for line, _ch in _LINE_ZH)]
+    out = f"{a}{y7}{b}{c}{y7}{d}{e}{y7}{f}"
     texts = [m["name"] for m in ms]
     generic = state == "generic_only" or all(m.get("generic") for m in ms)
     label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
@@ -889,14 +950,22 @@ def _people_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, yt: s
     if state == "owner_missing":
         head, mid = X.no_owner
         return f"{head}{yt}{mid}✗ 无责任人（LF104）</text>"
-    people = P.people(n)
+    people = tuple(P.people(n))
+    cell = X.people_cells.get(people)
+    if cell is None:  # the same few people answer for many rows: their cell is written once
+        cell = X.people_cells[people] = _people_text(people, X)
+    return f"{cell[0]}{yt}{cell[1]}"
+
+
+def _people_text(people: tuple[tuple[str, str], ...], X: _RiskCols) -> tuple[str, str]:
+    """The people cell of a row around its text y."""
     if not people:
         head, mid = X.see_dept
-        return f"{head}{yt}{mid}（见科室/岗位）</text>"
+        return head, f"{mid}（见科室/岗位）</text>"
     label = "、".join(p for p, _ in people)
     tip = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
     head, mid = X.people
-    return f"<g><title>{_esc(tip)}</title>{head}{yt}{mid}{_esc(_truncate(label, _COLS['people'] - 8))}</text></g>"
+    return f"<g><title>{_esc(tip)}</title>{head}", f"{mid}{_esc(_truncate(label, _COLS['people'] - 8))}</text></g>"
 
 
 def write_graph(G: nx.DiGraph, fmt: str, path: str | Path) -> None:

@@ -13,7 +13,7 @@ from test_checks import ALL_CASES, build_docs
 
 from pipeline import graph
 from pipeline.checks import run_checks
-from pipeline.graph import build_graph, to_svg, unit_svg
+from pipeline.graph import _text_width, _truncate, build_graph, to_svg, unit_svg
 from pipeline.model import Document
 from pipeline.units import units
 
@@ -119,3 +119,30 @@ def test_long_labels_are_cut_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     old = to_svg(build_graph(docs), title="")
     monkeypatch.setattr(graph, "build_graph", None)  # the direct path, never the networkx fallback
     assert unit_svg(docs, "") == old
+
+
+# -- cutting labels -------------------------------------------------------------------------------
+
+def _cut_plainly(s: str, width: float, size: float = 12) -> str:
+    """The cut as a loop adding one character's width at a time."""
+    s = " ".join(s.split())
+    if _text_width(s, size) <= width:
+        return s
+    acc, out = size * 0.6, ""
+    for c in s:
+        w = size if ord(c) > 0x2E7F else size * 0.6
+        if acc + w > width:
+            break
+        acc += w
+        out += c
+    return out + "…"
+
+
+_LABEL = st.text(alphabet=st.sampled_from(list("a1 .（）、；…—\u2e7f\u2e80科室风险\U00020000\x00\n")), max_size=80)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LABEL, st.sampled_from([0, 5, 7.2, 116, 136, 156, 162, 283, 304, 316, 1000.5]), st.sampled_from([11, 12, 18]))
+def test_truncate_is_the_plain_cut(s: str, width: float, size: float) -> None:
+    assert _truncate(s, width, size) == _cut_plainly(s, width, size)
+    assert _truncate(s, width, size) == _cut_plainly(s, width, size)  # again, from the kept widths
