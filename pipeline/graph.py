@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from itertools import accumulate, product
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -412,8 +413,8 @@ def _truncate(s: str, width: float, size: float = _FS) -> str:
     return s[: max(bisect_right(ends, width) - 1, 0)] + "…"
 
 
-_NARROW = re.compile("[\x00-\u2e7f]+")  # runs of what _text_width counts as narrow
-_WIDTHS: dict[tuple[float, int, tuple[tuple[int, int], ...]], tuple[float, list[float]]] = {}
+_NARROW = re.compile("([\x00-\u2e7f]+)")  # runs of what _text_width counts as narrow, kept by split
+_WIDTHS: dict[tuple[float, tuple[int, ...]], tuple[float, list[float]]] = {}
 
 
 def _widths(s: str, size: float, narrow: float) -> tuple[float, list[float]]:
@@ -422,14 +423,15 @@ def _widths(s: str, size: float, narrow: float) -> tuple[float, list[float]]:
     only grow, so the characters that fit are found by bisection).
 
     Both depend only on which characters are narrow: labels are mostly wide (CJK) with the same
-    few narrow runs ("3条：…"), so they are kept by that pattern."""
-    runs = tuple(m.span() for m in _NARROW.finditer(s))
-    k = (size, len(s), runs)
+    few narrow runs ("3条：…"), so they are kept by that pattern, the lengths of the alternating
+    wide and narrow runs."""
+    runs = tuple(map(len, _NARROW.split(s)))
+    k = (size, runs)
     got = _WIDTHS.get(k)
     if got is None:
-        ws = [size] * len(s)
-        for a, b in runs:
-            ws[a:b] = [narrow] * (b - a)
+        ws: list[float] = []
+        for i, n in enumerate(runs):
+            ws += [narrow if i % 2 else size] * n
         if len(_WIDTHS) > 4096:  # a bound for odd texts; the common patterns come back at once
             _WIDTHS.clear()
         got = _WIDTHS[k] = (sum(ws), list(accumulate(ws, initial=narrow)))
@@ -644,13 +646,17 @@ class _PeopleOf:
 
 
 _LOC_KEYS = tuple(k for k in Loc.model_fields if k != "file")
+_LOC_VALUES = itemgetter(*_LOC_KEYS)
 
 
 def _loc_of(loc: Loc) -> str:
     """``_loc_text(loc.model_dump(exclude_none=True))`` read off the fields (the dump returns them as
     they are, in field order)."""
-    v = loc.__dict__
-    return ",".join(f"{k}={v[k]}" for k in _LOC_KEYS if v.get(k) is not None)
+    try:
+        values = _LOC_VALUES(loc.__dict__)
+    except KeyError:  # not every field set: let pydantic say what it holds
+        return _loc_text(loc.model_dump(exclude_none=True))
+    return ",".join([f"{k}={v}" for k, v in zip(_LOC_KEYS, values, strict=True) if v is not None])
 
 
 def _attach_plain(data: dict[str, Any], findings: list[Finding]) -> None:
@@ -723,6 +729,10 @@ def _draw(P: _Plain | _UnitPlain, title: str | None) -> str:
     counts = {s: 0 for s in _STATE_COLOUR}
     high_red = 0
     X = _RiskCols(xs)
+    # each column's x, where its boxes' names start and where its connectors leave, written once
+    col_x = {c: f"{x:.1f}" for c, x in xs.items()}
+    text_x = {c: f"{x + 10:.1f}" for c, x in xs.items()}
+    end_x = {c: f"{x + _COLS[c]:.1f}" for c, x in xs.items()}
     for u in units:
         rows = _layout_rows(P, u)
         top = y + 6
@@ -736,43 +746,46 @@ def _draw(P: _Plain | _UnitPlain, title: str | None) -> str:
         for i, ry in enumerate(row_y):
             if i % 2:
                 body.append(f'<rect x="{stripe_x}" y="{ry:.1f}" width="{stripe_w}" height="{_ROW}" fill="#f6f6f6"/>')
-        # each risk's rows and whether it is a gap, for the counts in the unit and department boxes
+        # each risk's rows and whether it is a gap, for the counts in the unit and department boxes;
+        # in the order of their first rows, so the risks within a box's rows are found by bisection
         risk_spans = [(ra, rb, data[r]["state"] != "covered") for r, (ra, rb) in spans.items()
                       if data[r]["kind"] == "risk"]
+        firsts = [ra for ra, _, _ in risk_spans]
         # container boxes, spanning their rows
         for n, (a, b) in spans.items():
             d = data[n]
-            if d["kind"] not in ("unit", "department", "post", "power"):
-                continue
             col = d["kind"]
-            bx, by_ = xs[col], row_y[a] + 2
-            bh = (b - a + 1) * _ROW - 4
+            if col not in ("unit", "department", "post", "power"):
+                continue
+            bx, by_ = col_x[col], row_y[a] + 2
+            by_s, bh = f"{by_:.1f}", f"{(b - a + 1) * _ROW - 4:.1f}"
             st = d.get("status", "green")
+            colour = _STATUS_COLOUR.get(st, "#999")
             tip = f"{d['name']}（{_STATUS_ZH.get(st, '')}）"
             if d.get("finding_messages"):
                 tip += "\n" + "\n".join(d["finding_messages"])
+            tx = text_x[col]
             body.append(f"<g>{_tip(tip)}"
-                        f'<rect x="{bx:.1f}" y="{by_:.1f}" width="{_COLS[col]}" height="{bh:.1f}" rx="4" '
-                        f'fill="#ffffff" stroke="{_STATUS_COLOUR.get(st, "#999")}" stroke-width="1.2"/>'
-                        f'<rect x="{bx:.1f}" y="{by_:.1f}" width="5" height="{bh:.1f}" '
-                        f'fill="{_STATUS_COLOUR.get(st, "#999")}"/>')
-            lines = [_truncate(d["name"], _COLS[col] - 14)]
-            body.append(_t(bx + 10, by_ + 15, lines[0], weight="bold" if col == "unit" else "normal"))
+                        f'<rect x="{bx}" y="{by_s}" width="{_COLS[col]}" height="{bh}" rx="4" '
+                        f'fill="#ffffff" stroke="{colour}" stroke-width="1.2"/>'
+                        f'<rect x="{bx}" y="{by_s}" width="5" height="{bh}" fill="{colour}"/>')
+            body.append(_text(tx, f"{by_ + 15:.1f}", _truncate(d["name"], _COLS[col] - 14),
+                              weight="bold" if col == "unit" else "normal"))
             if col in ("unit", "department") and b - a >= 2:
-                inside = [gap for ra, rb, gap in risk_spans if ra >= a and rb <= b]
+                inside = [gap for _, rb, gap in risk_spans[bisect_left(firsts, a):bisect_right(firsts, b)]
+                          if rb <= b]
                 n_risks, gaps = len(inside), sum(inside)
-                body.append(_t(bx + 10, by_ + 31, f"状态：{_STATUS_ZH.get(st, '')}", size=11,
-                               fill=_STATUS_COLOUR.get(st, "#999")))
-                body.append(_t(bx + 10, by_ + 46, f"风险点{n_risks}个，缺口{gaps}个", size=11, fill="#555"))
+                body.append(_text(tx, f"{by_ + 31:.1f}", f"状态：{_STATUS_ZH.get(st, '')}", size=11, fill=colour))
+                body.append(_text(tx, f"{by_ + 46:.1f}", f"风险点{n_risks}个，缺口{gaps}个", size=11, fill="#555"))
             body.append("</g>")
             # connectors to children: a horizontal line at each child's middle row
+            x1 = end_x[col]
             for c in P.children(n):
-                if c not in spans:
+                span = spans.get(c)
+                if span is None:
                     continue
-                ca, cb = spans[c]
-                cy = (row_y[ca] + row_y[cb]) / 2 + _ROW / 2
-                ccol = data[c]["kind"]
-                body.append(f'<line x1="{bx + _COLS[col]:.1f}" y1="{cy:.1f}" x2="{xs[ccol]:.1f}" y2="{cy:.1f}" '
+                cy = f"{(row_y[span[0]] + row_y[span[1]]) / 2 + _ROW / 2:.1f}"
+                body.append(f'<line x1="{x1}" y1="{cy}" x2="{col_x[data[c]["kind"]]}" y2="{cy}" '
                             f'stroke="#c0c0c0" stroke-width="0.8"/>')
         # one row per risk
         for i, path in enumerate(rows):
@@ -935,12 +948,13 @@ def _measures_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, ry:
         return f"<g><title>没有防控措施（LF101）</title>{head}{yt}{mid}✗ 无防控措施（LF101）</text></g>"
     lines = {m.get("defense_line") for m in ms}
     y7 = f"{ry + 7:.1f}"
-    a, b, c, d, e, f = X.marks_of[tuple(line in lines for line, _ch in _LINE_ZH)]
+    # the marks keyed as _LINE_ZH lists the lines
+    a, b, c, d, e, f = X.marks_of["prevention" in lines, "monitoring" in lines, "disposal" in lines]
     out = f"{a}{y7}{b}{c}{y7}{d}{e}{y7}{f}"
     texts = [m["name"] for m in ms]
-    generic = state == "generic_only" or all(m.get("generic") for m in ms)
-    label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
-    full = "\n".join(f"{k}. {t}" for k, t in enumerate(texts, 1))
+    generic = state == "generic_only" or all([m.get("generic") for m in ms])
+    label = f"{len(ms)}条：" + "；".join([" ".join(t.split()) for t in texts])
+    full = "\n".join([f"{k}. {t}" for k, t in enumerate(texts, 1)])
     head, mid = X.measures[generic]
     return (f"{out}<g><title>{_esc(full)}</title>{head}{yt}{mid}"
             f"{_esc(_truncate(label, _COLS['measures'] - 44))}</text></g>")

@@ -14,7 +14,7 @@ from test_checks import ALL_CASES, build_docs
 from pipeline import graph
 from pipeline.checks import run_checks
 from pipeline.graph import _text_width, _truncate, build_graph, to_svg, unit_svg
-from pipeline.model import Document
+from pipeline.model import Document, Loc
 from pipeline.units import units
 
 DEV = Path("/work/shared/corpus/dev/files")
@@ -146,3 +146,13 @@ _LABEL = st.text(alphabet=st.sampled_from(list("a1 .（）、；…—\u2e7f\u2e
 def test_truncate_is_the_plain_cut(s: str, width: float, size: float) -> None:
     assert _truncate(s, width, size) == _cut_plainly(s, width, size)
     assert _truncate(s, width, size) == _cut_plainly(s, width, size)  # again, from the kept widths
+
+
+_INT = st.none() | st.integers(0, 10**6)
+
+
+@given(st.fixed_dictionaries({"file": st.none() | st.just("a/b.docx"), "page": _INT, "block": _INT, "table": _INT,
+                              "row": _INT, "col": _INT, "span": st.none() | st.tuples(_INT, _INT).filter(all)}))
+def test_location_text_is_the_dumped_one(fields: dict[str, Any]) -> None:
+    loc = Loc(**fields)
+    assert graph._loc_of(loc) == graph._loc_text(loc.model_dump(exclude_none=True))
