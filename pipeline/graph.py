@@ -662,8 +662,8 @@ def _loc_of(loc: Loc) -> str:
 def _attach_plain(data: dict[str, Any], findings: list[Finding]) -> None:
     """:func:`_attach` on a plain attribute dict."""
     if findings:
-        data.setdefault("findings", []).extend(f.rule for f in findings)
-        data.setdefault("finding_messages", []).extend(f.message for f in findings)
+        data.setdefault("findings", []).extend([f.rule for f in findings])
+        data.setdefault("finding_messages", []).extend([f.message for f in findings])
 
 
 def unit_svg(docs: list[Document], name: str) -> str:
@@ -739,7 +739,11 @@ def _draw(P: _Plain | _UnitPlain, title: str | None) -> str:
         spans: dict[str, list[int]] = {}
         for i, path in enumerate(rows):
             for n in path:
-                spans.setdefault(n, [i, i])[1] = i
+                span = spans.get(n)
+                if span is None:
+                    spans[n] = [i, i]
+                else:
+                    span[1] = i
         row_y = [top + i * _ROW for i in range(len(rows))]
         # zebra stripes help follow a row across the page
         stripe_x, stripe_w = f'{xs["risk"] - 4:.1f}', f"{width - xs['risk'] - 12:.1f}"
