@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import json
 import logging
-from bisect import bisect_right
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from itertools import accumulate
+from itertools import accumulate, product
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from pipeline.model import Document, Finding, Risk
+from pipeline.model import Document, Finding, Loc, Measure, Risk
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +40,7 @@ _log = logging.getLogger(__name__)
 
 __all__ = [
     "build_graph", "uncovered_risks", "risks_of_owner", "departments_by_gaps",
-    "to_graphml", "to_gexf", "to_json", "to_dot", "to_svg", "write_graph", "FORMATS",
+    "to_graphml", "to_gexf", "to_json", "to_dot", "to_svg", "unit_svg", "write_graph", "FORMATS",
 ]
 
 FORMATS = ("svg", "graphml", "gexf", "json", "dot")
@@ -405,16 +407,35 @@ def _truncate(s: str, width: float, size: float = _FS) -> str:
         return s
     narrow = size * 0.6
     room = int(width / narrow) + 2  # more characters than this cannot fit, however narrow
-    if len(s) <= room:
-        ws = [size if c > "\u2e7f" else narrow for c in s]
-        if sum(ws) <= width:  # the very sum _text_width makes
-            return s
-    else:
-        ws = [size if c > "\u2e7f" else narrow for c in s[:room]]
-    # the running widths, starting from that of "…" (narrow), as a loop adding one character at a
-    # time would make them; they only grow, so the characters that fit are found by bisection
-    ends = list(accumulate(ws, initial=narrow))
+    total, ends = _widths(s[:room], size, narrow)
+    if len(s) <= room and total <= width:  # the very sum _text_width makes
+        return s
     return s[: max(bisect_right(ends, width) - 1, 0)] + "…"
+
+
+_NARROW = re.compile("([\x00-\u2e7f]+)")  # runs of what _text_width counts as narrow, kept by split
+_WIDTHS: dict[tuple[float, tuple[int, ...]], tuple[float, list[float]]] = {}
+
+
+def _widths(s: str, size: float, narrow: float) -> tuple[float, list[float]]:
+    """The sum of ``_text_width``'s widths of the characters of ``s``, and their running widths
+    from that of "…" (narrow) on, as a loop adding one character at a time would make them (they
+    only grow, so the characters that fit are found by bisection).
+
+    Both depend only on which characters are narrow: labels are mostly wide (CJK) with the same
+    few narrow runs ("3条：…"), so they are kept by that pattern, the lengths of the alternating
+    wide and narrow runs."""
+    runs = tuple(map(len, _NARROW.split(s)))
+    k = (size, runs)
+    got = _WIDTHS.get(k)
+    if got is None:
+        ws: list[float] = []
+        for i, n in enumerate(runs):
+            ws += [narrow if i % 2 else size] * n
+        if len(_WIDTHS) > 4096:  # a bound for odd texts; the common patterns come back at once
+            _WIDTHS.clear()
+        got = _WIDTHS[k] = (sum(ws), list(accumulate(ws, initial=narrow)))
+    return got
 
 
 def _t(x: float, y: float, text: str, *, size: float = _FS, fill: str = "#222", weight: str = "normal",
@@ -459,8 +480,206 @@ class _Plain:
             name = self.names[path] = Path(path).name
         return name
 
+    def measures(self, risk: str) -> list[dict[str, Any]]:
+        """The attributes of a risk's measures, in the order of its edges."""
+        data = self.data
+        return [m for m in (data[k] for k in self.succ[risk]) if m["kind"] == "measure"]
 
-def _layout_rows(P: _Plain, unit: str) -> list[list[str]]:
+    def people(self, risk: str) -> list[tuple[str, str]]:
+        """Who answers for a risk: (name, rank), in the order they were linked to it."""
+        data = self.data
+        return [(data[p]["name"], data[p].get("rank", "")) for p in self.G.predecessors(risk)
+                if data[p]["kind"] == "person"]
+
+
+class _Fallback(Exception):
+    """The unit's graph is not a plain tree (a risk ID or a measure ID used twice): draw it from networkx."""
+
+
+class _UnitPlain:
+    """What :func:`to_svg` reads of :func:`build_graph`'s graph of one unit, taken straight from the
+    documents: the same node IDs, attributes, child order and roll-up, without networkx (whose node
+    and edge bookkeeping cost as much as the drawing). Only the nodes the picture shows are made."""
+
+    def __init__(self, key: str, name: str, docs: list[Document]) -> None:
+        self.data: dict[str, dict[str, Any]] = {}  # the containers and risks
+        self.succ: dict[str, dict[str, None]] = {}  # containers → children
+        self.names: dict[str, str] = {}
+        self.ranks: dict[str, str] = {}  # person → the rank it was first seen with, as its node keeps
+        self.who: dict[str, tuple[str, ...]] = {}  # risk → the people answering for it
+        self.ms: dict[str, list[dict[str, Any]]] = {}  # risk → its measures' attributes
+        u = f"unit:{key}"
+        self.unit = u
+        self._node(u, {"kind": "unit", "name": name})
+        by_ref: dict[str, list[Finding]] = {}
+        for d in docs:
+            for f in d.findings:
+                if f.refs:
+                    for ref in f.refs:
+                        by_ref.setdefault(ref, []).append(f)
+                else:
+                    _attach_plain(self.data[u], [f])
+        self._risks(u, docs, by_ref)
+        self._roll_up(u)
+
+    def _node(self, n: str, attrs: dict[str, Any], parent: str | None = None) -> None:
+        self.data[n] = attrs
+        self.succ[n] = {}
+        if parent is not None:
+            self.succ[parent][n] = None
+
+    def _risks(self, u: str, docs: list[Document], by_ref: dict[str, list[Finding]]) -> None:
+        data, succ, key = self.data, self.succ, u[5:]
+        power_names = {p.id: p.name for d in docs for p in d.powers}
+        exercised: set[str] = set()  # powers hung under a container (the first one naming them)
+        measure_of: dict[str, Measure] = {}
+        for d in docs:
+            measures = self._measures(d, measure_of)
+            people = _PeopleOf(d, self.ranks)
+            path = d.source.path
+            for r in d.risks:
+                dept, post = _dept_and_post(r)
+                parent = f"dept:{key}/{dept}"
+                if parent not in data:
+                    self._node(parent, {"kind": "department", "name": dept}, u)
+                if post:
+                    pn = f"post:{key}/{dept}/{post}"
+                    if pn not in data:
+                        self._node(pn, {"kind": "post", "name": post}, parent)
+                    parent = pn
+                if r.power:
+                    pw = f"power:{r.power}"
+                    if pw not in data:
+                        self._node(pw, {"kind": "power", "name": power_names.get(r.power, r.power)})
+                        _attach_plain(data[pw], by_ref.get(r.power, []))
+                    if pw not in exercised:
+                        exercised.add(pw)
+                        succ[parent][pw] = None
+                    parent = pw
+                rn = f"risk:{r.id}"
+                if rn in data:
+                    raise _Fallback(rn)
+                attrs = {"kind": "risk", "name": r.name, "manifestation": r.manifestation or "",
+                         "level": r.level or "", "level_raw": r.level_raw or "",
+                         "state": r.state or "unchecked", "file": path, "loc": _loc_of(r.loc)}
+                found = by_ref.get(r.id)
+                if found:
+                    _attach_plain(attrs, found)
+                data[rn] = attrs
+                succ[parent][rn] = None
+                # the measures' nodes in the order of their edges (a repeated one is one edge)
+                self.ms[rn] = [m for m in map(measures.get, dict.fromkeys(r.measures)) if m is not None]
+                self.who[rn] = people(r)
+        used = {p[6:] for p in exercised}
+        for d in docs:  # listed powers no risk refers to, hung under the unit, as build_graph does
+            if d.kind != "power_catalog":
+                continue
+            for p in d.powers:
+                if p.id in used:
+                    continue
+                pw = f"power:{p.id}"
+                if pw not in data:
+                    self._node(pw, {"kind": "power"}, u)
+                data[pw]["name"] = p.name
+                _attach_plain(data[pw], by_ref.get(p.id, []))
+
+    def _measures(self, d: Document, measure_of: dict[str, Measure]) -> dict[str, dict[str, Any]]:
+        """The document's drawable measures by ID, as the nodes :func:`build_graph` makes of them."""
+        out: dict[str, dict[str, Any]] = {}
+        for mid, m in {m.id: m for m in d.measures}.items():
+            if not m.text.strip():
+                continue
+            if measure_of.setdefault(mid, m) is not m:  # one node, two measures: the last would win
+                raise _Fallback(mid)
+            out[mid] = {"kind": "measure", "name": m.text, "defense_line": m.defense_line or "",
+                        "generic": bool(m.generic)}
+        return out
+
+    def _roll_up(self, n: str) -> str:
+        """:func:`_roll_up` on the tree: the worst state below each container, children first."""
+        d = self.data[n]
+        kind = d["kind"]
+        if kind == "risk":
+            if d["state"] in ("uncovered", "owner_missing") and d["level"] == "high":
+                return "red"
+            return "yellow" if d["state"] != "covered" or d.get("findings") else "green"
+        s = "yellow" if kind in ("power", "unit") and d.get("findings") else "green"
+        for c in self.succ.get(n, ()):
+            cs = self._roll_up(c)
+            if _RANK[cs] > _RANK[s]:
+                s = cs
+        d["status"] = s
+        d["status_zh"] = _STATUS_ZH[s]
+        return s
+
+    def children(self, n: str) -> list[str]:
+        return list(self.succ.get(n, ()))
+
+    def measures(self, risk: str) -> list[dict[str, Any]]:
+        return self.ms[risk]
+
+    file_name = _Plain.file_name
+
+    def people(self, risk: str) -> list[tuple[str, str]]:
+        ranks = self.ranks
+        return [(p, ranks[p]) for p in self.who[risk]]
+
+
+class _PeopleOf:
+    """:func:`_person_ranks` of a document's risks, once per list of names: rows repeat the same few.
+    Each person's rank is the one it is first seen with, as :func:`build_graph`'s node keeps it."""
+
+    def __init__(self, d: Document, ranks: dict[str, str]) -> None:
+        self.d, self.known, self.ranks = d, _ranks_by_name(d), ranks
+        self.seen: dict[tuple[tuple[str, ...], tuple[str | None, ...]], tuple[str, ...]] = {}
+
+    def __call__(self, r: Risk) -> tuple[str, ...]:
+        k = (tuple(r.responsible), tuple(r.responsible_ranks))
+        names = self.seen.get(k)
+        if names is None:
+            ranks = self.ranks
+            found = _person_ranks(self.d, r, self.known)
+            for person, rank in found:
+                ranks.setdefault(person, rank or "")
+            names = self.seen[k] = tuple(dict.fromkeys(p for p, _ in found))
+        return names
+
+
+_LOC_KEYS = tuple(k for k in Loc.model_fields if k != "file")
+_LOC_VALUES = itemgetter(*_LOC_KEYS)
+
+
+def _loc_of(loc: Loc) -> str:
+    """``_loc_text(loc.model_dump(exclude_none=True))`` read off the fields (the dump returns them as
+    they are, in field order)."""
+    try:
+        values = _LOC_VALUES(loc.__dict__)
+    except KeyError:  # not every field set: let pydantic say what it holds
+        return _loc_text(loc.model_dump(exclude_none=True))
+    return ",".join([f"{k}={v}" for k, v in zip(_LOC_KEYS, values, strict=True) if v is not None])
+
+
+def _attach_plain(data: dict[str, Any], findings: list[Finding]) -> None:
+    """:func:`_attach` on a plain attribute dict."""
+    if findings:
+        data.setdefault("findings", []).extend([f.rule for f in findings])
+        data.setdefault("finding_messages", []).extend([f.message for f in findings])
+
+
+def unit_svg(docs: list[Document], name: str) -> str:
+    """``to_svg(build_graph(docs), title=name)``, the same bytes, without building the networkx graph."""
+    from pipeline.units import distinct_submissions, units
+
+    found = units(list(docs))
+    if len(found) == 1:
+        try:
+            return _draw(_UnitPlain(found[0].key, found[0].name, distinct_submissions(found[0].docs)), name)
+        except _Fallback:
+            pass
+    return to_svg(build_graph(docs), title=name)
+
+
+def _layout_rows(P: _Plain | _UnitPlain, unit: str) -> list[list[str]]:
     """One row per risk (or per risk-less power), each row the path of container nodes above it."""
     rows: list[list[str]] = []
     data = P.data
@@ -485,7 +704,11 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     Gaps are coloured (no measure red, no owner orange, boilerplate yellow, covered green); long
     labels are cut with the full text in a tooltip; every text is XML-escaped.
     """
-    P = _Plain(G)
+    return _draw(_Plain(G), title)
+
+
+def _draw(P: _Plain | _UnitPlain, title: str | None) -> str:
+    """The picture of a graph taken as plain dicts (:class:`_Plain` or :class:`_UnitPlain`)."""
     data = P.data
     kinds = {d["kind"] for d in data.values()}
     cols = ["unit", "department"] + [k for k in ("post", "power") if k in kinds] + ["risk", "measures", "people"]
@@ -506,56 +729,67 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     counts = {s: 0 for s in _STATE_COLOUR}
     high_red = 0
     X = _RiskCols(xs)
+    # each column's x, where its boxes' names start and where its connectors leave, written once
+    col_x = {c: f"{x:.1f}" for c, x in xs.items()}
+    text_x = {c: f"{x + 10:.1f}" for c, x in xs.items()}
+    end_x = {c: f"{x + _COLS[c]:.1f}" for c, x in xs.items()}
     for u in units:
         rows = _layout_rows(P, u)
         top = y + 6
         spans: dict[str, list[int]] = {}
         for i, path in enumerate(rows):
             for n in path:
-                spans.setdefault(n, [i, i])[1] = i
+                span = spans.get(n)
+                if span is None:
+                    spans[n] = [i, i]
+                else:
+                    span[1] = i
         row_y = [top + i * _ROW for i in range(len(rows))]
         # zebra stripes help follow a row across the page
         stripe_x, stripe_w = f'{xs["risk"] - 4:.1f}', f"{width - xs['risk'] - 12:.1f}"
         for i, ry in enumerate(row_y):
             if i % 2:
                 body.append(f'<rect x="{stripe_x}" y="{ry:.1f}" width="{stripe_w}" height="{_ROW}" fill="#f6f6f6"/>')
-        # each risk's rows and whether it is a gap, for the counts in the unit and department boxes
+        # each risk's rows and whether it is a gap, for the counts in the unit and department boxes;
+        # in the order of their first rows, so the risks within a box's rows are found by bisection
         risk_spans = [(ra, rb, data[r]["state"] != "covered") for r, (ra, rb) in spans.items()
                       if data[r]["kind"] == "risk"]
+        firsts = [ra for ra, _, _ in risk_spans]
         # container boxes, spanning their rows
         for n, (a, b) in spans.items():
             d = data[n]
-            if d["kind"] not in ("unit", "department", "post", "power"):
-                continue
             col = d["kind"]
-            bx, by_ = xs[col], row_y[a] + 2
-            bh = (b - a + 1) * _ROW - 4
+            if col not in ("unit", "department", "post", "power"):
+                continue
+            bx, by_ = col_x[col], row_y[a] + 2
+            by_s, bh = f"{by_:.1f}", f"{(b - a + 1) * _ROW - 4:.1f}"
             st = d.get("status", "green")
+            colour = _STATUS_COLOUR.get(st, "#999")
             tip = f"{d['name']}（{_STATUS_ZH.get(st, '')}）"
             if d.get("finding_messages"):
                 tip += "\n" + "\n".join(d["finding_messages"])
+            tx = text_x[col]
             body.append(f"<g>{_tip(tip)}"
-                        f'<rect x="{bx:.1f}" y="{by_:.1f}" width="{_COLS[col]}" height="{bh:.1f}" rx="4" '
-                        f'fill="#ffffff" stroke="{_STATUS_COLOUR.get(st, "#999")}" stroke-width="1.2"/>'
-                        f'<rect x="{bx:.1f}" y="{by_:.1f}" width="5" height="{bh:.1f}" '
-                        f'fill="{_STATUS_COLOUR.get(st, "#999")}"/>')
-            lines = [_truncate(d["name"], _COLS[col] - 14)]
-            body.append(_t(bx + 10, by_ + 15, lines[0], weight="bold" if col == "unit" else "normal"))
+                        f'<rect x="{bx}" y="{by_s}" width="{_COLS[col]}" height="{bh}" rx="4" '
+                        f'fill="#ffffff" stroke="{colour}" stroke-width="1.2"/>'
+                        f'<rect x="{bx}" y="{by_s}" width="5" height="{bh}" fill="{colour}"/>')
+            body.append(_text(tx, f"{by_ + 15:.1f}", _truncate(d["name"], _COLS[col] - 14),
+                              weight="bold" if col == "unit" else "normal"))
             if col in ("unit", "department") and b - a >= 2:
-                inside = [gap for ra, rb, gap in risk_spans if ra >= a and rb <= b]
+                inside = [gap for _, rb, gap in risk_spans[bisect_left(firsts, a):bisect_right(firsts, b)]
+                          if rb <= b]
                 n_risks, gaps = len(inside), sum(inside)
-                body.append(_t(bx + 10, by_ + 31, f"状态：{_STATUS_ZH.get(st, '')}", size=11,
-                               fill=_STATUS_COLOUR.get(st, "#999")))
-                body.append(_t(bx + 10, by_ + 46, f"风险点{n_risks}个，缺口{gaps}个", size=11, fill="#555"))
+                body.append(_text(tx, f"{by_ + 31:.1f}", f"状态：{_STATUS_ZH.get(st, '')}", size=11, fill=colour))
+                body.append(_text(tx, f"{by_ + 46:.1f}", f"风险点{n_risks}个，缺口{gaps}个", size=11, fill="#555"))
             body.append("</g>")
             # connectors to children: a horizontal line at each child's middle row
+            x1 = end_x[col]
             for c in P.children(n):
-                if c not in spans:
+                span = spans.get(c)
+                if span is None:
                     continue
-                ca, cb = spans[c]
-                cy = (row_y[ca] + row_y[cb]) / 2 + _ROW / 2
-                ccol = data[c]["kind"]
-                body.append(f'<line x1="{bx + _COLS[col]:.1f}" y1="{cy:.1f}" x2="{xs[ccol]:.1f}" y2="{cy:.1f}" '
+                cy = f"{(row_y[span[0]] + row_y[span[1]]) / 2 + _ROW / 2:.1f}"
+                body.append(f'<line x1="{x1}" y1="{cy}" x2="{col_x[data[c]["kind"]]}" y2="{cy}" '
                             f'stroke="#c0c0c0" stroke-width="0.8"/>')
         # one row per risk
         for i, path in enumerate(rows):
@@ -578,7 +812,7 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
         body.append(f'<line x1="16" y1="{y - 9:.1f}" x2="{width - 16:.1f}" y2="{y - 9:.1f}" stroke="#ddd"/>')
     height = y + 12
     total = sum(counts.values())
-    head = _svg_head(title or _title(G, units), total, counts, high_red, width)
+    head = _svg_head(title or _title(data, units), total, counts, high_red, width)
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
@@ -588,8 +822,8 @@ def to_svg(G: nx.DiGraph, title: str | None = None) -> str:
     ]) + "\n"
 
 
-def _title(G: nx.DiGraph, units: list[str]) -> str:
-    names = [G.nodes[u]["name"] for u in units]
+def _title(data: dict[str, dict[str, Any]], units: list[str]) -> str:
+    names = [data[u]["name"] for u in units]
     return "廉政风险防控责任图：" + ("、".join(names[:3]) + (f" 等{len(names)}个单位" if len(names) > 3 else ""))
 
 
@@ -627,84 +861,129 @@ _LINE_TIP = {(line, on): _tip(("有" if on else "无") + _LINE_NAME[ch] + "措�
              for on in (True, False)}
 
 
+def _text_at(x: str, **style: Any) -> tuple[str, str]:
+    """:func:`_text` at ``x`` cut around its y and its text: ``head + y + mid + _esc(text) + "</text>"``
+    is ``_text(x, y, text, **style)``. Rows reuse them instead of formatting every attribute again."""
+    head, mid = _text(x, "\0", "", **style).split("\0")
+    return head, mid.removesuffix("</text>")
+
+
 class _RiskCols:
-    """Where a risk row draws, the x positions written out once per picture: formatting numbers
-    is most of the cost of a row."""
+    """Where a risk row draws, the x positions and fixed attributes written out once per picture:
+    formatting them is most of the cost of a row."""
 
     def __init__(self, xs: dict[str, float]) -> None:
         x, mx, px = xs["risk"], xs["measures"], xs["people"]
         self.box = f"{x:.1f}"
-        self.badge, self.badge_text = f"{x + 10:.1f}", f"{x + 10 + 8:.1f}"
+        self.boxes: dict[str, tuple[str, str, str]] = {}  # state → the two rects of its box around y
+        bx = f"{x + 10:.1f}"
+        # the level badge, red or white, around its y; and its letter around the row's text y
+        self.badge = {high: (f'<rect x="{bx}" y="',
+                             f'" width="16" height="{_ROW - 10}" rx="2" fill="{"#d62728" if high else "#ffffff"}" '
+                             'stroke="#666" stroke-width="0.6"/>') for high in (True, False)}
+        self.badge_text = {high: _text_at(f"{x + 10 + 8:.1f}", size=11, anchor="middle",
+                                          fill="#ffffff" if high else "#333") for high in (True, False)}
         # the name starts after the level badge when there is one, and has that much less room
-        self.name_at = {False: (f"{x + 10:.1f}", _COLS["risk"] - ((x + 10) - x) - 6),
-                        True: (f"{x + 10 + 21:.1f}", _COLS["risk"] - ((x + 10 + 21) - x) - 6)}
+        self.name_at = {False: (_text_at(f"{x + 10:.1f}"), _COLS["risk"] - ((x + 10) - x) - 6),
+                        True: (_text_at(f"{x + 10 + 21:.1f}"), _COLS["risk"] - ((x + 10 + 21) - x) - 6)}
         # the three defence-line marks, lit or not, around their y: (line, lit) -> (before y, after y)
         self.marks = {(line, on): (f'<rect x="{mx + k * 12:.1f}" y="',
                                    f'" width="10" height="10" fill="{_LINE_COLOUR[line] if on else "#ffffff"}" '
                                    f'stroke="#aaa" stroke-width="0.6">{_LINE_TIP[line, on]}</rect>')
                       for k, (line, _ch) in enumerate(_LINE_ZH) for on in (True, False)}
-        self.measure_note, self.measure_text = f"{mx + 4:.1f}", f"{mx + 40:.1f}"
-        self.people = f"{px + 4:.1f}"
+        # all three marks around y, for each combination of lines present: (lit?, lit?, lit?) → parts
+        self.marks_of = {lit: tuple(part for (line, _ch), on in zip(_LINE_ZH, lit, strict=True) for part in self.marks[line, on])
+                         for lit in product((True, False), repeat=3)}
+        note = f"{mx + 4:.1f}"
+        self.undecidable = _text_at(note, fill="#8c8c8c")
+        self.no_measure = _text_at(note, fill="#d62728", weight="bold")
+        self.measures = {generic: _text_at(f"{mx + 40:.1f}", fill="#9a7d00" if generic else "#222",
+                                           style="italic" if generic else "") for generic in (True, False)}
+        people = f"{px + 4:.1f}"
+        self.no_owner = _text_at(people, fill="#ff7f0e", weight="bold")
+        self.people = _text_at(people)
+        self.see_dept = _text_at(people, fill="#999", size=11)
+        self.people_cells: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
+
+    def box_of(self, state: str) -> tuple[str, str, str]:
+        """The risk's box and its coloured stripe: ``a + y + b + y + c``."""
+        parts = self.boxes.get(state)
+        if parts is None:
+            colour = _STATE_COLOUR.get(state, "#bbb")
+            parts = self.boxes[state] = (
+                f'<rect x="{self.box}" y="',
+                f'" width="{_COLS["risk"]}" height="{_ROW - 4}" rx="3" fill="{_STATE_FILL.get(state, "#eee")}" '
+                f'stroke="{colour}" stroke-width="1"/><rect x="{self.box}" y="',
+                f'" width="6" height="{_ROW - 4}" fill="{colour}"/>')
+        return parts
 
 
-def _risk_row(P: _Plain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> str:
-    data = P.data
-    state = d["state"]
-    colour = _STATE_COLOUR.get(state, "#bbb")
-    lvl = _LEVEL_ZH.get(d["level"], "")
-    name = d["name"]
-    tip = [f"风险点：{name}"]
-    if d.get("manifestation"):
-        tip.append(f"表现形式：{d['manifestation']}")
-    tip.append(f"等级：{d.get('level_raw') or lvl or '未定级'}　状态：{_STATE_ZH.get(state, state)}")
-    tip.append(f"位置：{P.file_name(d.get('file', ''))} {d.get('loc', '')}")
-    tip.extend(d.get("finding_messages", []))
+def _risk_row(P: _Plain | _UnitPlain, n: str, d: dict[str, Any], X: _RiskCols, ry: float) -> str:
+    """One risk's row: its box (name, level, tooltip), its measures and the people answering for it."""
+    state, level, name = d["state"], d["level"], d["name"]
+    lvl = _LEVEL_ZH.get(level, "")
+    man = d.get("manifestation")
+    tip = (f"风险点：{name}\n表现形式：{man}\n" if man else f"风险点：{name}\n") + (
+        f"等级：{d.get('level_raw') or lvl or '未定级'}　状态：{_STATE_ZH.get(state, state)}\n"
+        f"位置：{P.file_name(d.get('file', ''))} {d.get('loc', '')}")
+    msgs = d.get("finding_messages")
+    if msgs:
+        tip += "\n" + "\n".join(msgs)
     y2, yt = f"{ry + 2:.1f}", f"{ry + 16.5:.1f}"
-    parts = [f"<g>{_tip(chr(10).join(tip))}",
-             f'<rect x="{X.box}" y="{y2}" width="{_COLS["risk"]}" height="{_ROW - 4}" rx="3" '
-             f'fill="{_STATE_FILL.get(state, "#eee")}" stroke="{colour}" stroke-width="1"/>',
-             f'<rect x="{X.box}" y="{y2}" width="6" height="{_ROW - 4}" fill="{colour}"/>']
+    a, b, c = X.box_of(state)
+    out = f"<g><title>{_esc(tip)}</title>{a}{y2}{b}{y2}{c}"
     if lvl:
-        high = d["level"] == "high"
-        parts.append(f'<rect x="{X.badge}" y="{ry + 5:.1f}" width="16" height="{_ROW - 10}" rx="2" '
-                     f'fill="{"#d62728" if high else "#ffffff"}" stroke="#666" stroke-width="0.6"/>')
-        parts.append(_text(X.badge_text, yt, lvl, size=11, anchor="middle", fill="#ffffff" if high else "#333"))
-    name_x, room = X.name_at[bool(lvl)]
-    parts.append(_text(name_x, yt, _truncate(name, room)))
-    parts.append("</g>")
-    # measures
-    ms = [m for m in P.succ[n] if data[m]["kind"] == "measure"]
-    if state == "undecidable" and not ms:
-        parts.append(_text(X.measure_note, yt, "？措施无法读取（LF900）", fill="#8c8c8c"))
-    elif not ms:
-        parts.append(f"<g>{_tip('没有防控措施（LF101）')}"
-                     + _text(X.measure_note, yt, "✗ 无防控措施（LF101）", fill="#d62728", weight="bold") + "</g>")
-    else:
-        lines = {data[m].get("defense_line") for m in ms}
-        y7 = f"{ry + 7:.1f}"
-        for line, _ch in _LINE_ZH:
-            before, after = X.marks[line, line in lines]
-            parts.append(before + y7 + after)
-        texts = [data[m]["name"] for m in ms]
-        generic = all(data[m].get("generic") for m in ms) or state == "generic_only"
-        label = f"{len(ms)}条：" + "；".join(" ".join(t.split()) for t in texts)
-        full = "\n".join(f"{k + 1}. {t}" for k, t in enumerate(texts))
-        parts.append(f"<g>{_tip(full)}"
-                     + _text(X.measure_text, yt, _truncate(label, _COLS["measures"] - 44),
-                             fill="#9a7d00" if generic else "#222", style="italic" if generic else "")
-                     + "</g>")
-    # people
-    people = [(data[p]["name"], data[p].get("rank", "")) for p in P.G.predecessors(n)
-              if data[p]["kind"] == "person"]
+        high = level == "high"
+        before, after = X.badge[high]
+        head, mid = X.badge_text[high]
+        out += f"{before}{ry + 5:.1f}{after}{head}{yt}{mid}{lvl}</text>"
+    (head, mid), room = X.name_at[bool(lvl)]
+    out += f"{head}{yt}{mid}{_esc(_truncate(name, room))}</text></g>"
+    return out + _measures_cell(P, n, state, X, ry, yt) + _people_cell(P, n, state, X, yt)
+
+
+def _measures_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, ry: float, yt: str) -> str:
+    ms = P.measures(n)
+    if not ms:
+        if state == "undecidable":
+            head, mid = X.undecidable
+            return f"{head}{yt}{mid}？措施无法读取（LF900）</text>"
+        head, mid = X.no_measure
+        return f"<g><title>没有防控措施（LF101）</title>{head}{yt}{mid}✗ 无防控措施（LF101）</text></g>"
+    lines = {m.get("defense_line") for m in ms}
+    y7 = f"{ry + 7:.1f}"
+    # the marks keyed as _LINE_ZH lists the lines
+    a, b, c, d, e, f = X.marks_of["prevention" in lines, "monitoring" in lines, "disposal" in lines]
+    out = f"{a}{y7}{b}{c}{y7}{d}{e}{y7}{f}"
+    texts = [m["name"] for m in ms]
+    generic = state == "generic_only" or all([m.get("generic") for m in ms])
+    label = f"{len(ms)}条：" + "；".join([" ".join(t.split()) for t in texts])
+    full = "\n".join([f"{k}. {t}" for k, t in enumerate(texts, 1)])
+    head, mid = X.measures[generic]
+    return (f"{out}<g><title>{_esc(full)}</title>{head}{yt}{mid}"
+            f"{_esc(_truncate(label, _COLS['measures'] - 44))}</text></g>")
+
+
+def _people_cell(P: _Plain | _UnitPlain, n: str, state: str, X: _RiskCols, yt: str) -> str:
     if state == "owner_missing":
-        parts.append(_text(X.people, yt, "✗ 无责任人（LF104）", fill="#ff7f0e", weight="bold"))
-    elif people:
-        label = "、".join(p for p, _ in people)
-        tip2 = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
-        parts.append(f"<g>{_tip(tip2)}" + _text(X.people, yt, _truncate(label, _COLS["people"] - 8)) + "</g>")
-    else:
-        parts.append(_text(X.people, yt, "（见科室/岗位）", fill="#999", size=11))
-    return "".join(parts)
+        head, mid = X.no_owner
+        return f"{head}{yt}{mid}✗ 无责任人（LF104）</text>"
+    people = tuple(P.people(n))
+    cell = X.people_cells.get(people)
+    if cell is None:  # the same few people answer for many rows: their cell is written once
+        cell = X.people_cells[people] = _people_text(people, X)
+    return f"{cell[0]}{yt}{cell[1]}"
+
+
+def _people_text(people: tuple[tuple[str, str], ...], X: _RiskCols) -> tuple[str, str]:
+    """The people cell of a row around its text y."""
+    if not people:
+        head, mid = X.see_dept
+        return head, f"{mid}（见科室/岗位）</text>"
+    label = "、".join(p for p, _ in people)
+    tip = "\n".join(f"{p}（{r or '职级未知'}）" for p, r in people)
+    head, mid = X.people
+    return f"<g><title>{_esc(tip)}</title>{head}", f"{mid}{_esc(_truncate(label, _COLS['people'] - 8))}</text></g>"
 
 
 def write_graph(G: nx.DiGraph, fmt: str, path: str | Path) -> None:
