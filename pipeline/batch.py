@@ -1245,10 +1245,10 @@ class _DaskRunner:
 
 def _graph_svg(docs: list[Document], name: str) -> str | None:
     """The unit's responsibility graph as SVG; a drawing problem never fails the batch."""
-    from pipeline.graph import build_graph, to_svg
+    from pipeline.graph import unit_svg
 
     try:
-        return to_svg(build_graph(docs), title=name)
+        return unit_svg(docs, name)  # the picture's data straight from the documents (no networkx graph)
     except Exception as e:  # the report is still worth having without its picture
         _log.warning("could not draw the graph of %s: %s: %s", name, type(e).__name__, e)
         _log.debug("graph failure", exc_info=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,9 +38,10 @@ def test_memos_are_dicts_by_identity_and_forgotten_when_dropped() -> None:
     a["k"] = "v"
     assert a.get("k") == "v" and isinstance(a, dict)
     n = len(memo._LIVE)
+    gone = weakref.ref(a)
     del a
     gc.collect()
-    assert len(memo._LIVE) == n - 1
+    assert gone() is None and len(memo._LIVE) <= n - 1  # (other dropped memos may go at the same time)
 
 
 @pytest.mark.parametrize("rel", sorted(str(p.relative_to(SAMPLES)) for p in SAMPLES.rglob("*.docx")))
