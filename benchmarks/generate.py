@@ -826,7 +826,8 @@ def build_corpus(root: Path = CORPUS_DIR, *, docx_pages: Iterable[int] = DOCX_PA
         key = generator_key("batch", n, seed)
         folder = root / f"batch-{n}.{key}"
         marker = folder / ".complete"
-        hit = marker.exists()
+        # a marker is not enough: a folder half-deleted by an interrupted run keeps it
+        hit = marker.exists() and sum(1 for _ in folder.rglob("*.docx")) == n
         if not hit:
             for old in root.glob(f"batch-{n}.*"):
                 shutil.rmtree(old, ignore_errors=True)

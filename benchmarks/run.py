@@ -194,6 +194,25 @@ LIBRARIES = ("lxml", "python-docx", "pdfplumber", "pdfminer.six", "pypdfium2", "
              "pydantic", "click", "networkx", "Jinja2", "PyYAML")
 
 
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time so far by kind (``/proc/stat``: user nice system idle iowait irq
+    softirq steal …), in clock ticks; None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the CPU time between two readings that the hypervisor gave to other guests
+    (steal): on a shared virtual machine it slows everything, whatever our own load."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    total = sum(after[:8]) - sum(before[:8])
+    return (after[7] - before[7]) / total if total > 0 else None
+
+
 def machine() -> dict[str, Any]:
     from importlib import metadata
 
@@ -239,6 +258,7 @@ def machine() -> dict[str, Any]:
     except (subprocess.TimeoutExpired, OSError):
         info["git_commit"] = None
     info["loadavg_start"] = os.getloadavg()
+    info["cpu_ticks_start"] = cpu_ticks()
     return info
 
 
@@ -750,13 +770,15 @@ def measure_tenk(folder: Path, n: int) -> dict[str, Any]:
     if not check_available()[0]:
         return {"available": False, "reason": "`lianfang check` is not available"}
     _log.info("%d documents, 2 workers, timed whole …", n)
+    before = cpu_ticks()
     r = run_batch(folder, 2, use_check=True, sample=False, cpu=True)
+    steal = steal_share(before, cpu_ticks())
     if not r["ok"]:
         return {"available": False, "reason": f"exit {r['rc']}: {r['stderr_tail']}"}
     parent, tree = r["parent_cpu_s"] or 0.0, r["tree_cpu_s"]
     return {"available": True, "n": n, "wall_s": r["wall_s"], "docs_per_s": n / r["wall_s"],
             "json_written": r["json_written"], "cpu_s": parent + tree, "parent_cpu_s": parent,
-            "workers_cpu_s": tree, "cpu_ms_per_doc": (parent + tree) / n * 1000}
+            "workers_cpu_s": tree, "cpu_ms_per_doc": (parent + tree) / n * 1000, "steal": steal}
 
 
 def pool_only_scaling(folder: Path, n: int) -> dict[str, Any]:
@@ -871,6 +893,7 @@ def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
     if plan.tenk_n and "tenk" not in skip:
         results["tenk"] = measure_tenk(Path(manifest[f"batch-{plan.tenk_n}"]["path"]), plan.tenk_n)
     results["machine"]["loadavg_end"] = os.getloadavg()
+    results["machine"]["steal"] = steal_share(results["machine"].get("cpu_ticks_start"), cpu_ticks())
     results["duration_s"] = time.perf_counter() - t_run
     headline(results)
     return results
@@ -1023,16 +1046,22 @@ def console_report(r: dict[str, Any]) -> str:
 
 
 def noisy(r: dict[str, Any]) -> bool:
-    """Whether other work competed for the cores during the run (load average above the core count)."""
+    """Whether other work competed for the cores during the run: load average above the core count,
+    or more than 10 % of the CPU time stolen by the hypervisor for other guests."""
     m = r.get("machine", {})
     cores = m.get("cores") or 1
     loads = [m.get("loadavg_start", [0])[0], m.get("loadavg_end", [0])[0]]
-    return max(loads) > cores
+    return max(loads) > cores or (m.get("steal") or 0) > 0.10
 
 
-NOISE_NOTE = ("**Noisy run**: the load average exceeded the number of cores, so other work competed for the "
-              "CPU; wall-clock figures are pessimistic and vary — compare the CPU-time ratios, and re-run on a "
-              "quiet machine before quoting numbers.")
+NOISE_NOTE = ("**Noisy run**: other work competed for the CPU (the load average exceeded the number of cores, "
+              "or the hypervisor gave more than 10 % of the CPU time to other guests: *steal*); wall-clock "
+              "figures are pessimistic and vary — compare the CPU-time ratios, and re-run on a quiet machine "
+              "before quoting numbers.")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
 
 
 def _md_escape(s: str) -> str:
@@ -1051,6 +1080,7 @@ def markdown_report(r: dict[str, Any]) -> str:
            f"| RAM | {m.get('ram_gb', '?')} GB |",
            f"| Python | {m.get('python')} ({m.get('implementation')}) on {_md_escape(str(m.get('os')))} |",
            f"| load average | {m['loadavg_start'][0]:.2f} at start, {m.get('loadavg_end', [float('nan')])[0]:.2f} at end |",
+           f"| CPU stolen by the hypervisor | {_pct(m.get('steal'))} of the run's CPU time |",
            f"| lianfang | {m.get('lianfang')} (commit {m.get('git_commit')}) |",
            f"| LibreOffice | {_md_escape(str(m.get('libreoffice')))} |",
            f"| libraries | {_md_escape(libs)} |", ""]
@@ -1128,7 +1158,8 @@ def markdown_report(r: dict[str, Any]) -> str:
         out.append(f"- 10,000 ten-page .docx ({t['n'] // 2:,} units of 2), `lianfang check --jobs 2 --no-cache`, "
                    f"all unit reports: {t['wall_s']:.0f} s wall ({t['docs_per_s']:.1f} documents/s), "
                    f"CPU {t['cpu_s']:.0f} s = {t['cpu_ms_per_doc']:.0f} ms per document (parent "
-                   f"{t['parent_cpu_s']:.0f} s, fork server and workers {t['workers_cpu_s']:.0f} s).")
+                   f"{t['parent_cpu_s']:.0f} s, fork server and workers {t['workers_cpu_s']:.0f} s); "
+                   f"CPU stolen by the hypervisor meanwhile: {_pct(t.get('steal'))}.")
     elif r.get("docs_per_s"):
         out.append(f"- projection: 10,000 ten-page .docx at {r['docs_per_s']:.1f} documents/s on 2 workers "
                    f"≈ {r['projection_10k_s']:.0f} s.")

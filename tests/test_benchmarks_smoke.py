@@ -116,6 +116,35 @@ def test_cached_item_replaces_stale_versions(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docx-10p.other.docx"]
 
 
+@pytest.mark.parametrize("before,after,share", [
+    ([100, 0, 10, 500, 0, 0, 0, 20], [200, 0, 20, 600, 0, 0, 0, 120], 100 / 310),
+    ([1, 0, 0, 1, 0, 0, 0, 0], [1, 0, 0, 1, 0, 0, 0, 0], None),  # no time passed
+    (None, [1] * 8, None), ([1] * 4, [2] * 4, None),
+])
+def test_steal_share(before: list[int] | None, after: list[int] | None, share: float | None) -> None:
+    assert bench.steal_share(before, after) == (pytest.approx(share) if share is not None else None)
+
+
+def test_a_run_with_much_steal_is_noisy() -> None:
+    r = {"machine": {"cores": 2, "loadavg_start": [0.5], "loadavg_end": [0.7], "steal": 0.4}}
+    assert bench.noisy(r)
+    r["machine"]["steal"] = 0.02
+    assert not bench.noisy(r)
+
+
+def test_a_batch_missing_documents_is_built_again(tmp_path: Path) -> None:
+    def build() -> dict[str, object]:
+        return generate.build_corpus(tmp_path, docx_pages=(), pdf_pages=(), xlsx_pages=(), txt_pages=(),
+                                     batches=(4,))["batch-4"]
+
+    first = build()
+    folder = Path(str(first["path"]))
+    assert first["cached"] is False and build()["cached"] is True
+    next(folder.rglob("*.docx")).unlink()  # as an interrupted clean-up leaves it, marker and all
+    again = build()
+    assert again["cached"] is False and sum(1 for _ in folder.rglob("*.docx")) == 4
+
+
 # -- the harness's pure functions -------------------------------------------------------------------
 
 @pytest.mark.parametrize("pipeline_s,floor_s,expected", [
