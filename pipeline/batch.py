@@ -44,6 +44,7 @@ from pipeline.cache import Cache, cache_key, default_cache_dir
 from pipeline.errors import ConfigError
 from pipeline.fsutil import atomic_write_bytes
 from pipeline.model import Document, ErrorItem, Finding
+from pipeline.preload import MODULES as _PRELOAD  # what the fork server imports before forking workers
 
 _log = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ SEVERITIES = ("error", "warning", "info")
 UNIT_FORMATS = ("html", "md", "xlsx", "csv", "svg")  # per-unit report files (csv: findings and risks)
 FAIL_ON = ("error", "warning", "info", "never")
 
-# modules the fork server imports once so that each worker starts warm (missing ones are skipped)
-_PRELOAD = ("pipeline.batch", "pipeline.api", "pipeline.parse.docx", "pipeline.parse.pdf", "pipeline.parse.xlsx",
-            "pipeline.parse.text", "pipeline.segment", "pipeline.extract", "pipeline.link", "docx", "jieba",
-            "pipeline.checks", "pipeline.graph", "pipeline.report.view", "pipeline.report.html",
-            "pipeline.report.xlsx", "jinja2", "openpyxl", "xlsxwriter",
-            "pipeline.warm")  # last: runs one small unit, so that workers start warm (see there)
 # with no document to parse and at most this many files, checks run here: starting workers costs more
 _INLINE_MAX_FILES = 64
 # A folder with at most this many files to read, of fast formats and this many bytes in all, is read

@@ -124,6 +124,19 @@ def _worker_main(conn: Connection, fn: Callable[..., Any], initializer: Callable
         done += 1
 
 
+def prestart(preload: tuple[str, ...]) -> bool:
+    """Start the fork server now, importing ``preload``, and return at once: its imports and warm-up
+    then run while the caller still starts up and reads its inputs. A pool made later with the same
+    preload uses it. False where there is no fork server (the pool then spawns, as always)."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return False
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(list(preload))
+    forkserver.ensure_running()
+    return True
+
+
 @dataclass
 class _Slot:
     proc: Any

@@ -64,8 +64,10 @@ def test_a_failing_warm_up_leaves_workers_cold_not_broken(warmed: object, monkey
 _PROBE = """
 import sys
 from pipeline import batch
-from pipeline.workers import Limits, Task, WorkerPool
+from pipeline.workers import Limits, Task, WorkerPool, prestart
 from tests.test_warm import probe
+if sys.argv[1:] == ["early"]:
+    assert prestart(batch._PRELOAD)  # as `lianfang check` does before its own imports
 pool = WorkerPool(probe, jobs=1, limits=Limits(timeout=120), initializer=batch.init_worker, initargs=(None,),
                   preload=batch._PRELOAD)
 with pool:
@@ -80,9 +82,28 @@ def probe() -> str:
     return "warm" if b._CTX is not None and b._CTX is b._WARM_CTX else "cold"
 
 
-def test_a_pool_worker_starts_with_the_fork_servers_context() -> None:
+@pytest.mark.parametrize("when", ["early", "with the pool"])
+def test_a_pool_worker_starts_with_the_fork_servers_context(when: str) -> None:
     # a fresh interpreter: the fork server is one per process, and this one's may have started earlier
     root = Path(__file__).resolve().parent.parent
-    got = subprocess.run([sys.executable, "-c", _PROBE], cwd=root, capture_output=True, text=True, timeout=300)
+    got = subprocess.run([sys.executable, "-c", _PROBE, *when.split()[:1]], cwd=root, capture_output=True,
+                         text=True, timeout=300)
     assert got.returncode == 0, got.stderr[-2000:]
     assert got.stdout.strip().splitlines()[-1] == "warm"
+
+
+@pytest.mark.parametrize("scheduler,no_cache,cache_exists,expected", [
+    (None, True, True, True),        # --no-cache: every file is read
+    (None, False, False, True),      # first run: nothing cached yet
+    (None, False, True, False),      # a re-run may be answered by the cache without any worker
+    ("tcp://h:8786", True, False, False),  # Dask workers are elsewhere
+])
+def test_check_starts_the_fork_server_early_only_when_workers_will_read(
+        tmp_path: Path, scheduler: str | None, no_cache: bool, cache_exists: bool, expected: bool) -> None:
+    from pipeline.commands.check import _will_read
+
+    if cache_exists:
+        (tmp_path / "out" / ".cache").mkdir(parents=True)
+    assert _will_read(scheduler, no_cache, None, str(tmp_path / "out")) is expected
+    assert _will_read(scheduler, no_cache, str(tmp_path / "elsewhere"), str(tmp_path / "out")) is (
+        expected if no_cache or scheduler else True)  # --cache-dir names another (absent) folder

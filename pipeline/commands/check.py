@@ -17,6 +17,15 @@ FORMATS = ("text", "json", "sarif", "junit", "github")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
+def _will_read(scheduler: str | None, no_cache: bool, cache_dir: str | None, out: str) -> bool:
+    """Whether this run will most likely read documents in local workers, so that their fork server
+    is worth starting early: not on a Dask cluster, and not when a cache is there to answer (a
+    re-run of checked files may need no worker at all)."""
+    if scheduler:
+        return False
+    return no_cache or not (Path(cache_dir) if cache_dir else Path(out) / ".cache").exists()
+
+
 def _progress(quiet: bool) -> tuple[Any, Any, Any]:
     """A rich progress display on stderr — documents read, then folders checked and written — or
     nothing when stderr is not a terminal. Returns (display, document callback, phase callback)."""
@@ -121,10 +130,8 @@ def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_o
     lianfang check submissions/ --format sarif --output lianfang.sarif
     lianfang check a.docx b.pdf --fail-on warning --lang en
     """
-    from pipeline.batch import BatchOptions, run_batch
     from pipeline.errors import LianfangError
     from pipeline.preflight import Limits
-    from pipeline.report import render_stdout
 
     try:
         limits = Limits.from_env(max_file_mb=max_file_mb, max_pages=max_pages, timeout_s=timeout,
@@ -134,6 +141,14 @@ def check(paths: tuple[str, ...], out: str, fmt: str, output: str | None, fail_o
         sys.exit(EXIT_ERROR)
     # before any worker (or the fork server they come from) starts: every process reads these
     os.environ.update(limits.to_env())
+    if _will_read(scheduler, no_cache, cache_dir, out):
+        from pipeline.preload import MODULES
+        from pipeline.workers import prestart
+
+        prestart(MODULES)  # its ~1 s of imports and warm-up overlap ours and the walk of the inputs
+    from pipeline.batch import BatchOptions, run_batch
+    from pipeline.report import render_stdout
+
     bar, update, phase = _progress(quiet)
     opts = BatchOptions(jobs=jobs, timeout=limits.timeout_s, max_memory_mb=limits.max_memory_mb, cache_dir=cache_dir,
                         use_cache=not no_cache, fail_fast=fail_fast, profile=profile, lang=lang,
