@@ -20,6 +20,7 @@ _LIVE: weakref.WeakSet[Memo] = weakref.WeakSet()
 _CACHES: list[Any] = []  # lru_cache-wrapped functions (module level: they live as long as the process)
 
 F = TypeVar("F", bound=Callable[..., Any])
+_MISSING = object()
 
 
 class Memo(dict):  # type: ignore[type-arg]
@@ -31,6 +32,16 @@ class Memo(dict):  # type: ignore[type-arg]
 
     def __hash__(self) -> int:  # a WeakSet member, by identity (sets compare hashes before contents)
         return id(self)
+
+    def remember(self, key: Any, make: Callable[[Any], Any], limit: int) -> Any:
+        """``make(key)``, computed once while kept; the memo starts again once it holds ``limit``
+        entries (a run of distinct texts must not grow memory). The value is shared: read only."""
+        got = self.get(key, _MISSING)
+        if got is _MISSING:
+            if len(self) >= limit:
+                self.clear()
+            got = self[key] = make(key)
+        return got
 
 
 def track(fn: F) -> F:

@@ -54,3 +54,18 @@ def test_a_document_reads_the_same_with_memos_full_or_empty(rel: str) -> None:
     assert all(len(m) == 0 for m in list(memo._LIVE))
     fresh = process_file(str(SAMPLES / rel), ctx).model_dump_json()
     assert first == again == fresh
+
+
+def test_remember_computes_once_and_starts_again_at_its_limit() -> None:
+    calls: list[str] = []
+
+    def make(k: str) -> str | None:
+        calls.append(k)
+        return None if k == "none" else k.upper()
+
+    m = memo.Memo()
+    assert [m.remember(k, make, 3) for k in ("a", "none", "a", "none")] == ["A", None, "A", None]
+    assert calls == ["a", "none"]  # a None result is kept too
+    m.remember("b", make, 3)
+    m.remember("c", make, 3)  # the fourth distinct key: the memo starts again
+    assert set(m) == {"c"} and calls[-1] == "c"

@@ -49,7 +49,7 @@ class Levels:
     scales: list[Scale]
     strip: list[str]
     # token() once per distinct raw value: a document repeats its few level words row by row
-    _tokens: dict[str, str] = field(default_factory=Memo, init=False, repr=False, compare=False)
+    _tokens: Memo = field(default_factory=Memo, init=False, repr=False, compare=False)
 
     @classmethod
     def from_lexicons(cls, lex: Lexicons) -> Levels:
@@ -71,13 +71,7 @@ class Levels:
         """The comparison form of a raw level: 一级风险 → 一级, 红色预警 → 红色, 高(Ⅰ级) → 高."""
         if not raw:
             return ""
-        memo = self._tokens
-        got = memo.get(raw)
-        if got is None:
-            if len(memo) >= TOKEN_MEMO_MAX:
-                memo.clear()
-            got = memo[raw] = self._token(raw)
-        return got
+        return self._tokens.remember(raw, self._token, TOKEN_MEMO_MAX)
 
     def _token(self, raw: str) -> str:
         s = compact(raw)

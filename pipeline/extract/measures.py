@@ -59,31 +59,25 @@ class MeasureLexicon:
     placeholders: frozenset[str] = frozenset()
     # per-process memos of pure functions of a text (the lexicon lives as long as the process):
     # the same measure cells and items recur from row to row, document to document, unit to unit
-    _split_memo: dict[str | None, list[tuple[str, tuple[int, int]]]] = field(
+    _split_memo: Memo = field(
         default_factory=Memo, init=False, repr=False, compare=False)
-    _facts_memo: dict[str, tuple[DefenseLine | None, str | None, bool]] = field(
+    _facts_memo: Memo = field(
         default_factory=Memo, init=False, repr=False, compare=False)
 
     def split(self, text: str | None) -> list[tuple[str, tuple[int, int]]]:
         """``split_measures(text, self.placeholders)``, once per distinct text (do not modify)."""
-        memo = self._split_memo
-        got = memo.get(text)
-        if got is None:
-            if len(memo) >= MEMO_MAX:
-                memo.clear()
-            got = memo[text] = split_measures(text, self.placeholders)
-        return got
+        return self._split_memo.remember(text, self._split, MEMO_MAX)
+
+    def _split(self, text: str | None) -> list[tuple[str, tuple[int, int]]]:
+        return split_measures(text, self.placeholders)
 
     def facts(self, item: str) -> tuple[DefenseLine | None, str | None, bool]:
         """``(*defense_line(item), is_generic(item))``, once per distinct item text."""
-        memo = self._facts_memo
-        got = memo.get(item)
-        if got is None:
-            if len(memo) >= MEMO_MAX:
-                memo.clear()
-            line, cue = self.defense_line(item)
-            got = memo[item] = (line, cue, self.is_generic(item))
-        return got
+        return self._facts_memo.remember(item, self._facts, MEMO_MAX)
+
+    def _facts(self, item: str) -> tuple[DefenseLine | None, str | None, bool]:
+        line, cue = self.defense_line(item)
+        return line, cue, self.is_generic(item)
 
     @classmethod
     def from_lexicons(cls, lex: Lexicons) -> MeasureLexicon:

@@ -36,8 +36,8 @@ class Owners:
         # suffix look-up by length (what ``any(t.endswith(s) for s in suffixes)`` tells)
         self._suffix_set = frozenset(self.suffixes)
         self._suffix_lengths = sorted({len(s) for s in self.suffixes})
-        self._unit_memo: dict[str, str | None] = Memo()
-        self._split_memo: dict[str | None, list[str]] = Memo()
+        self._unit_memo = Memo()  # title → unit
+        self._split_memo = Memo()  # responsible cell → names
 
     # -- responsible ------------------------------------------------------------------------
     def is_role(self, text: str) -> bool:
@@ -66,13 +66,7 @@ class Owners:
     def split_memo(self, text: str | None) -> list[str]:
         """:meth:`split`, once per distinct text of the process (do not modify the list):
         responsible cells repeat their leaders row by row and document by document."""
-        memo = self._split_memo
-        got = memo.get(text)
-        if got is None:
-            if len(memo) >= UNIT_MEMO_MAX:
-                memo.clear()
-            got = memo[text] = self.split(text)
-        return got
+        return self._split_memo.remember(text, self.split, UNIT_MEMO_MAX)
 
     def rank(self, name: str, header: str | None = None) -> tuple[Rank | None, str | None]:
         """``(rank, why)``: a role by the lexicon; a personal name by the column it came from."""
@@ -99,13 +93,7 @@ class Owners:
         if not title:
             return None
         # once per distinct title of the process: headings and captions recur in a batch
-        memo = self._unit_memo
-        got = memo.get(title, memo)
-        if got is memo:
-            if len(memo) >= UNIT_MEMO_MAX:
-                memo.clear()
-            got = memo[title] = self._unit_from_title(title)
-        return got  # type: ignore[return-value]
+        return self._unit_memo.remember(title, self._unit_from_title, UNIT_MEMO_MAX)
 
     def _unit_from_title(self, title: str) -> str | None:
         t = compact(title)

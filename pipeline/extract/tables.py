@@ -97,7 +97,7 @@ class HeaderIndex:
         self.index = PhraseIndex(lex.terms(HEADERS), source=HEADERS)
         self.footer = tuple(compact(p) for p in lex.terms(ROW_SKIP)["footer"])
         # label() once per distinct cell text of the process: headers recur in every table
-        self._labels: dict[str, tuple[str, str] | None] = Memo()
+        self._labels = Memo()  # cell text → label
 
     def is_footer(self, text: str) -> bool:
         return compact(text).startswith(self.footer)  # colons kept: 注： is a note, 注册 is not
@@ -105,13 +105,7 @@ class HeaderIndex:
     def label(self, text: str | None) -> tuple[str, str] | None:
         if not text:
             return None
-        memo = self._labels
-        got = memo.get(text, memo)
-        if got is memo:
-            if len(memo) >= LABEL_MEMO_MAX:
-                memo.clear()
-            got = memo[text] = self._label(text)
-        return got  # type: ignore[return-value]
+        return self._labels.remember(text, self._label, LABEL_MEMO_MAX)
 
     def _label(self, text: str) -> tuple[str, str] | None:
         k = key(text)
