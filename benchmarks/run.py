@@ -899,6 +899,11 @@ def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
     return results
 
 
+def _times(x: float) -> str:
+    """A multiple, with two figures below 10 (0.034×, 2.9×) and none above (43×)."""
+    return f"{x:.2g}×" if x < 10 else f"{x:.0f}×"
+
+
 def headline(results: dict[str, Any]) -> None:
     """The flat keys the issue asks for, and the verdict on every target."""
     f = results.get("formats", {})
@@ -1113,7 +1118,7 @@ def markdown_report(r: dict[str, Any]) -> str:
     if refs:
         out += ["", "Library references (not floors): " + "; ".join(
             f"{n}: {ref['label']} {ref['seconds'] * 1000:.0f} ms"
-            + (f" ({ref['seconds'] / r['formats'][n]['floor_s']:.1f}× the floor)" if r["formats"][n].get("floor_s") else "")
+            + (f" ({_times(ref['seconds'] / r['formats'][n]['floor_s'])} the floor)" if r["formats"][n].get("floor_s") else "")
             for n, ref in refs) + "."]
     if r.get("missing_pipeline_parts"):
         out += ["", "Not available in this run: " + _md_escape("; ".join(
