@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -781,6 +782,79 @@ def measure_tenk(folder: Path, n: int) -> dict[str, Any]:
             "workers_cpu_s": tree, "cpu_ms_per_doc": (parent + tree) / n * 1000, "steal": steal}
 
 
+# (module, function, label) timed by measure_unit_split: what a worker does for a unit of `check`
+UNIT_PARTS: tuple[tuple[str, str, str], ...] = (
+    ("pipeline.batch", "_process", "read (parse + extract)"),
+    ("pipeline.checks", "run_checks", "checks"),
+    ("pipeline.report.view", "build_unit_report", "report model"),
+    ("pipeline.report.xlsx", "render_unit", "Excel"),
+    ("pipeline.report.html", "render_unit", "HTML"),
+    ("pipeline.report.markdown", "render_unit", "Markdown"),
+    ("pipeline.report.csv", "to_csv", "CSV"),
+    ("pipeline.batch", "_graph_svg", "graph SVG"),
+    ("pipeline.batch", "_rows_blob", "summary rows"),
+    ("pipeline.batch", "_frag_blob", "summary JSON"),
+    ("pipeline.batch", "_write", "files written"),
+)
+
+
+def measure_unit_split(folder: Path, units: int = 20) -> dict[str, Any]:
+    """Where the CPU of one unit of `lianfang check` goes: ``units`` unit folders of ``folder`` run
+    through the batch's own code in this process (its inline runner instead of worker processes),
+    with the pieces of UNIT_PARTS wrapped and timed in CPU time. A piece that does not exist is
+    left out; what no piece covers is "other" (walk, cache, JSON, unit grouping …)."""
+    try:
+        from pipeline import batch
+    except Exception as e:
+        return {"available": False, "reason": f"{type(e).__name__}: {e}"}
+    if not hasattr(batch, "_InlineRunner") or not hasattr(batch, "_Run"):
+        return {"available": False, "reason": "pipeline.batch has no inline runner"}
+    dirs = sorted(d for d in folder.iterdir() if d.is_dir())
+    if len(dirs) < units + 2:
+        return {"available": False, "reason": f"{folder} has fewer than {units + 2} unit folders"}
+    spent: Counter[str] = Counter()
+    patched: list[tuple[Any, str, Any]] = []
+
+    def timed(fn: Callable[..., Any], label: str) -> Callable[..., Any]:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[label] += time.process_time() - t
+        return wrapper
+
+    for mod_name, fn_name, label in UNIT_PARTS:
+        try:
+            mod = importlib.import_module(mod_name)
+        except Exception:
+            continue
+        fn = getattr(mod, fn_name, None)
+        if fn is not None:
+            patched.append((mod, fn_name, fn))
+            setattr(mod, fn_name, timed(fn, label))
+    runner = batch._Run.runner
+    batch._Run.runner = lambda self, parsing: batch._InlineRunner(self.queue)  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory(prefix="lianfang-bench-units-") as tmp:
+            opts = batch.BatchOptions(use_cache=False)
+            batch.run_batch([str(d) for d in dirs[:2]], Path(tmp) / "warm", opts)  # imports, templates
+            spent.clear()
+            c = time.process_time()
+            batch.run_batch([str(d) for d in dirs[2:2 + units]], Path(tmp) / "run", opts)
+            total = time.process_time() - c
+    except Exception as e:
+        return {"available": False, "reason": f"{type(e).__name__}: {e}"}
+    finally:
+        batch._Run.runner = runner  # type: ignore[method-assign]
+        for mod, fn_name, fn in patched:
+            setattr(mod, fn_name, fn)
+    # nested pieces (the Excel inside a unit's reports) are not nested here: each is its own call
+    parts = {k: v / units * 1000 for k, v in spent.most_common()}
+    parts["other"] = max(0.0, total / units * 1000 - sum(parts.values()))
+    return {"available": True, "units": units, "ms_per_unit": total / units * 1000, "parts_ms": parts}
+
+
 def pool_only_scaling(folder: Path, n: int) -> dict[str, Any]:
     """The per-document work alone (pipeline.workers, no parent-side checks or reports), 1 vs 2 workers.
 
@@ -890,6 +964,9 @@ def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
         results["batch"] = measure_batches(
             Path(manifest[f"batch-{plan.batch_n}"]["path"]), plan.batch_n, plan.batch_repeats,
             Path(manifest[rss_key]["path"]) if rss_key else None, plan.rss_n)
+    if "batch" not in skip or (plan.tenk_n and "tenk" not in skip):
+        _log.info("CPU of one unit, by part …")
+        results["unit_split"] = measure_unit_split(Path(manifest[f"batch-{plan.batch_n}"]["path"]))
     if plan.tenk_n and "tenk" not in skip:
         results["tenk"] = measure_tenk(Path(manifest[f"batch-{plan.tenk_n}"]["path"]), plan.tenk_n)
     results["machine"]["loadavg_end"] = os.getloadavg()
@@ -1015,7 +1092,18 @@ def explain(key: str, r: dict[str, Any]) -> str:
         per = f"; one 10-page .docx takes {item['pipeline_s'] * 1000:.0f} ms in one process" if item else ""
         how = ("measured: `lianfang check` over the 10,000 documents, 2 workers" if r.get("tenk_measured")
                else "projected from the largest batch measured")
-        return f"{how}; {r['docs_per_s']:.1f} documents/s with 2 workers{per}"
+        text = f"{how}; {r['docs_per_s']:.1f} documents/s with 2 workers{per}"
+        tenk = r.get("tenk") or {}
+        if tenk.get("available"):
+            # 2 cores × 300 s = 600 core-seconds: the budget per document, everything included
+            text += (f"; CPU {tenk['cpu_ms_per_doc']:.0f} ms per document against a budget of "
+                     f"{2 * 300_000 / 10_000:.0f} ms (2 cores × 300 s ÷ 10,000)")
+        split = r.get("unit_split") or {}
+        if split.get("available"):
+            top = list(split["parts_ms"].items())[:5]
+            text += (f"; a unit of two documents takes {split['ms_per_unit']:.0f} ms of CPU in one process: "
+                     + ", ".join(f"{k} {v:.0f} ms" for k, v in top))
+        return text
     return ""
 
 
@@ -1167,6 +1255,11 @@ def markdown_report(r: dict[str, Any]) -> str:
                        f"({p['rss_before_mb']:.0f} MB before the document), {p['document_s']:.1f} s, status {p['status']}.")
         else:
             out.append(f"- {name}: not available ({_md_escape(str(p.get('reason')))})")
+    u = r.get("unit_split") or {}
+    if u.get("available"):
+        out.append(f"- CPU of one unit of two ten-page .docx in `check` (its code run in one process, "
+                   f"{u['units']} units): {u['ms_per_unit']:.0f} ms = "
+                   + ", ".join(f"{k} {v:.1f}" for k, v in u["parts_ms"].items()) + " ms.")
     t = r.get("tenk") or {}
     if t.get("available"):
         out.append(f"- 10,000 ten-page .docx ({t['n'] // 2:,} units of 2), `lianfang check --jobs 2 --no-cache`, "

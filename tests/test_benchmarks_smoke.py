@@ -358,3 +358,25 @@ def test_unknown_markup_is_refused() -> None:
 @pytest.mark.parametrize(("x", "text"), [(0.0345, "0.035×"), (2.94, "2.9×"), (12.9, "13×"), (42.7, "43×")])
 def test_times(x: float, text: str) -> None:
     assert bench._times(x) == text
+
+
+def test_unit_split_accounts_for_the_unit(tmp_path: Path) -> None:
+    """The per-unit CPU split runs the batch's code in process and names its parts; the parts and
+    "other" add up to the unit's CPU, and the batch's functions are put back afterwards."""
+    from pipeline import batch
+
+    generate.write_batch(tmp_path / "b", 8, pages=1)
+    before = (batch._process, batch._Run.runner)
+    got = bench.measure_unit_split(tmp_path / "b", units=2)
+    assert (batch._process, batch._Run.runner) == before
+    assert got["available"], got
+    parts = got["parts_ms"]
+    assert {"read (parse + extract)", "Excel", "checks", "HTML"} <= set(parts)
+    assert all(v >= 0 for v in parts.values())
+    assert sum(parts.values()) == pytest.approx(got["ms_per_unit"], rel=0.01)
+
+
+def test_unit_split_needs_enough_units(tmp_path: Path) -> None:
+    generate.write_batch(tmp_path / "b", 4, pages=1)
+    got = bench.measure_unit_split(tmp_path / "b", units=20)
+    assert not got["available"] and "fewer than" in got["reason"]
