@@ -1361,12 +1361,15 @@ def _render(report: Any, formats: Collection[str] | None = None) -> dict[str, tu
     if "md" in want:
         outputs["md"] = (".md", markdown.render_unit(report).encode("utf-8"))
     if want & {"xlsx", "csv"}:
+        from pipeline.report.safe import NeutralText
+
         frows, rrows = xlsx.finding_rows(report), xlsx.risk_rows(report)
+        neutral = NeutralText()  # the workbook and the CSV files hold the same texts: each judged once
         if "xlsx" in want:
-            outputs["xlsx"] = (".xlsx", xlsx.render_unit(report, findings=frows, risks=rrows))
+            outputs["xlsx"] = (".xlsx", xlsx.render_unit(report, findings=frows, risks=rrows, neutral=neutral))
         if "csv" in want:
-            outputs["csv"] = (".findings.csv", rcsv.render_findings(report, frows))
-            outputs["risks_csv"] = (".risks.csv", rcsv.render_risks(report, rrows))
+            outputs["csv"] = (".findings.csv", rcsv.render_findings(report, frows, neutral))
+            outputs["risks_csv"] = (".risks.csv", rcsv.render_risks(report, rrows, neutral))
     if report.graph_svg and "svg" in want:
         outputs["svg"] = (".svg", report.graph_svg.encode("utf-8"))
     return outputs

@@ -22,11 +22,12 @@ def csv_field(text: str) -> str:
     return text
 
 
-def to_csv(head: list[str], rows: list[list[Any]]) -> bytes:
-    """The rows as csv.writer would write them (CRLF), every cell neutralised; a row at a time,
-    quoting field by field only in the rows that need it."""
+def to_csv(head: list[str], rows: list[list[Any]], neutral: NeutralText | None = None) -> bytes:
+    """The rows as csv.writer would write them (CRLF), every cell neutralised (through ``neutral``
+    when given: a table shared with the other files of the same rows); a row at a time, quoting
+    field by field only in the rows that need it."""
     lines = []
-    text = NeutralText()
+    text = NeutralText() if neutral is None else neutral
     for row in chain((head,), rows):
         fields = [text[v] if type(v) is str else "" if v is None else str(neutralise(v)) for v in row]
         line = ",".join(fields)
@@ -39,9 +40,11 @@ def to_csv(head: list[str], rows: list[list[Any]]) -> bytes:
     return "\r\n".join(lines).encode("utf-8-sig")
 
 
-def render_findings(report: UnitReport, rows: tuple[list[str], list[list[Any]]] | None = None) -> bytes:
-    return to_csv(*(rows or finding_rows(report)))
+def render_findings(report: UnitReport, rows: tuple[list[str], list[list[Any]]] | None = None,
+                    neutral: NeutralText | None = None) -> bytes:
+    return to_csv(*(rows or finding_rows(report)), neutral)
 
 
-def render_risks(report: UnitReport, rows: tuple[list[str], list[list[Any]]] | None = None) -> bytes:
-    return to_csv(*(rows or risk_rows(report)))
+def render_risks(report: UnitReport, rows: tuple[list[str], list[list[Any]]] | None = None,
+                 neutral: NeutralText | None = None) -> bytes:
+    return to_csv(*(rows or risk_rows(report)), neutral)

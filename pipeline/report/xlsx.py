@@ -60,7 +60,9 @@ class Workbook:
         self.sheets.append(sheet)
         return sheet
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, neutral: NeutralText | None = None) -> bytes:
+        """The workbook's bytes; ``neutral``: a text → neutralised text table to share with other
+        files made from the same rows (a unit's CSV files)."""
         import xlsxwriter
 
         buf = io.BytesIO()
@@ -68,7 +70,8 @@ class Workbook:
             wb.set_properties({"title": neutral_text(self.title)[:250], "author": "lianfang"})
             head_fmt = wb.add_format({"bold": True, "pattern": 1, "bg_color": _HEADER_FILL})
             wrap_fmt = wb.add_format({"text_wrap": True, "valign": "top"})
-            neutral = NeutralText()  # the same text (a file name, a label) recurs on many rows
+            if neutral is None:
+                neutral = NeutralText()  # the same text (a file name, a label) recurs on many rows
             for s in self.sheets:
                 ws = wb.add_worksheet(s.title)
                 ws.freeze_panes(1, 0)  # header row stays in view
@@ -166,12 +169,14 @@ def _one(v: int | None) -> int | None:
 Rows = tuple[list[str], list[list[Any]]]
 
 
-def render_unit(report: UnitReport, *, findings: Rows | None = None, risks: Rows | None = None) -> bytes:
-    """The .xlsx bytes of one unit's report (``findings``/``risks``: rows already made for the CSV files)."""
+def render_unit(report: UnitReport, *, findings: Rows | None = None, risks: Rows | None = None,
+                neutral: NeutralText | None = None) -> bytes:
+    """The .xlsx bytes of one unit's report (``findings``/``risks``: rows already made for the CSV
+    files; ``neutral``: their texts already neutralised, see :class:`NeutralText`)."""
     L = labels(report.lang)
     wb = Workbook(title=f"{L['title']} — {report.name}")
     fh, fr = findings or finding_rows(report)
     wb.add_sheet(L["findings"], fh, fr, widths={1: 24, 3: 60, 4: 40, 5: 30, 11: 20}, wrap_cols={3, 4})
     rh, rr = risks or risk_rows(report)
     wb.add_sheet(L["risks"], rh, rr, widths={1: 18, 2: 30, 3: 40, 6: 60, 7: 18, 10: 30}, wrap_cols={2, 3, 6})
-    return wb.to_bytes()
+    return wb.to_bytes(neutral)
