@@ -380,3 +380,14 @@ def test_unit_split_needs_enough_units(tmp_path: Path) -> None:
     generate.write_batch(tmp_path / "b", 4, pages=1)
     got = bench.measure_unit_split(tmp_path / "b", units=20)
     assert not got["available"] and "fewer than" in got["reason"]
+
+
+@pytest.mark.parametrize(("runs", "expected"), [
+    ({"jobs1_s": [17.3, 16.5, 12.3], "jobs2_s": [9.7, 7.05, 7.2]}, 12.3 / 7.05),
+    ({"jobs1_s": [10.0], "jobs2_s": [5.0]}, 2.0),
+    ({"jobs1_s": [], "jobs2_s": [5.0]}, None),
+    ({}, None),
+])
+def test_best_speedup(runs: dict[str, list[float]], expected: float | None) -> None:
+    got = bench.best_speedup({"runs": runs})
+    assert got == (pytest.approx(expected) if expected is not None else None)
