@@ -100,18 +100,23 @@ def role_rank(text: str) -> str | None:
     The role in brackets after a name wins; otherwise the text itself must be (or end with) a
     role the ranks lexicon knows. A bare personal name gives None.
     """
-    lex = terms("ranks.yaml")
-    if not lex:
+    keys = _rank_keys()
+    if not keys:
         return None
     m = _PAREN.search(text)
     cand = key(m.group(1) if m else text)
     best: tuple[int, str] | None = None
-    for rank, phrases in lex.items():
-        for p in phrases:
-            pk = key(p)
-            if pk and (cand == pk or cand.endswith(pk)) and (best is None or len(pk) > best[0]):
-                best = (len(pk), rank)
+    for pk, rank in keys:
+        if (cand == pk or cand.endswith(pk)) and (best is None or len(pk) > best[0]):
+            best = (len(pk), rank)
     return best[1] if best else None
+
+
+@lru_cache(maxsize=1)
+def _rank_keys() -> tuple[tuple[str, str], ...]:
+    """(key of a role phrase, its rank) for every phrase of the ranks lexicon, in lexicon order
+    (the first of two phrases of one length wins, as before)."""
+    return tuple((pk, rank) for rank, phrases in terms("ranks.yaml").items() for p in phrases if (pk := key(p)))
 
 
 # -- levels within a plan's scheme --------------------------------------------------------------
