@@ -222,3 +222,29 @@ def test_html_finding_groups_as_jinja_grouped_them() -> None:
     second = [td.text_content() for td in sections[0].xpath(".//tr[@data-row='finding']")[1].xpath("td")]
     assert second == ["警告", "小写代码", "单位/表.docx", "5", "", "", ""]
     assert "补充" in sections[0].xpath("p")[0].text_content() and not sections[1].xpath("p")
+
+
+def test_one_neutral_table_shared_by_the_csv_files_and_the_workbook() -> None:
+    """A unit's workbook and CSV files judge each text once through one table; what each file holds
+    is what it holds with a table of its own."""
+    from pipeline.report import xlsx as rxlsx
+
+    head = ["规则", "消息"]
+    rows = [["LF101", "=cmd|' /C calc'!A0"], ["LF101", "正常\x00文本"], ["LF102", None], [3, "=cmd|' /C calc'!A0"]]
+    shared = NeutralText()
+    assert to_csv(head, rows, shared) == to_csv(head, rows)
+    seen = dict(shared)
+    wb = rxlsx.Workbook(title="t")
+    wb.add_sheet("s", head, rows)
+    assert _parts(wb.to_bytes(shared)) == _parts(wb.to_bytes())
+    assert dict(shared) == seen  # the workbook met no text the CSV had not judged already
+    assert shared["=cmd|' /C calc'!A0"] == "'=cmd|' /C calc'!A0"
+
+
+def _parts(xlsx: bytes) -> dict[str, bytes]:
+    """A workbook's parts but its properties (which carry the time it was made)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        return {n: z.read(n) for n in z.namelist() if not n.startswith("docProps/")}
