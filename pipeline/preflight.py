@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
@@ -93,6 +94,10 @@ def current_limits() -> Limits:
 
 # -- names ------------------------------------------------------------------------------------
 
+# what display_name escapes: C0/C1 controls, DEL, line/paragraph separators, bidi embeddings and isolates
+_UNSAFE_NAME_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+
+
 def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
     """A printable, JSON-safe form of a path: control characters and undecodable bytes escaped.
 
@@ -101,6 +106,8 @@ def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> s
     """
     raw = os.fsencode(path)
     text = raw.decode("utf-8", errors="backslashreplace")
+    if not _UNSAFE_NAME_CHARS.search(text):  # the usual name: nothing to escape, no loop over it
+        return text
     out = []
     for ch in text:
         cp = ord(ch)
