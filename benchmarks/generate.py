@@ -414,36 +414,27 @@ def _run(text: str, *, bold: bool = False, size: int = 32) -> str:
 
 def _para(text: str = "", *, style: str | None = None, num: tuple[int, int] | None = None,
           bold: bool = False, sect: str | None = None, center: bool = False) -> str:
-    if _markup.get() == "lean":
-        ppr = ""
-        if style or num or sect or center:
-            ppr = "<w:pPr>" + (f'<w:pStyle w:val="{style}"/>' if style else "")
-            if num:
-                ppr += f'<w:numPr><w:ilvl w:val="{num[1]}"/><w:numId w:val="{num[0]}"/></w:numPr>'
-            if center:
-                ppr += '<w:jc w:val="center"/>'
-            if sect:
-                ppr += f"<w:sectPr>{sect}</w:sectPr>"
-            ppr += "</w:pPr>"
-        return f"<w:p>{ppr}{_run(text, bold=bold) if text else ''}</w:p>"
+    word = _markup.get() == "word"
     table = style == "TableText"
     size = 21 if table else 32
-    ppr = "<w:pPr>" + (f'<w:pStyle w:val="{style}"/>' if style else "")
+    ppr = f'<w:pStyle w:val="{style}"/>' if style else ""
     if num:
         ppr += f'<w:numPr><w:ilvl w:val="{num[1]}"/><w:numId w:val="{num[0]}"/></w:numPr>'
-    if table:
-        ppr += '<w:spacing w:line="240" w:lineRule="auto"/>'
-        ppr += f'<w:jc w:val="{"center" if len(text) <= 10 else "left"}"/>'
-    else:
-        ppr += '<w:spacing w:line="560" w:lineRule="exact"/>'
-        ppr += '<w:jc w:val="center"/>' if center else '<w:ind w:firstLineChars="200" w:firstLine="640"/><w:jc w:val="both"/>'
-    if not table:  # the paragraph mark's own run properties (Word leaves them out of most cells)
-        ppr += _rpr(size, bold=bold)
+    if not word:
+        ppr += '<w:jc w:val="center"/>' if center else ""
+    elif table:
+        ppr += f'<w:spacing w:line="240" w:lineRule="auto"/><w:jc w:val="{"center" if len(text) <= 10 else "left"}"/>'
+    else:  # the paragraph mark's own run properties too (Word leaves them out of most cells)
+        ppr += ('<w:spacing w:line="560" w:lineRule="exact"/>'
+                + ('<w:jc w:val="center"/>' if center else '<w:ind w:firstLineChars="200" w:firstLine="640"/><w:jc w:val="both"/>')
+                + _rpr(size, bold=bold))
     if sect:
         ppr += f"<w:sectPr>{sect}</w:sectPr>"
-    ppr += "</w:pPr>"
+    ppr = f"<w:pPr>{ppr}</w:pPr>" if ppr else ""
+    if not word:
+        return f"<w:p>{ppr}{_run(text, bold=bold) if text else ''}</w:p>"
     rsid = _rsid(text, style)
-    return (f'<w:p w:rsidR="{rsid}" w:rsidRDefault="{rsid}">{ppr}{_run(text, bold=bold, size=size) if text else ""}</w:p>')
+    return f'<w:p w:rsidR="{rsid}" w:rsidRDefault="{rsid}">{ppr}{_run(text, bold=bold, size=size) if text else ""}</w:p>'
 
 
 def _cell(paras: Iterable[str] | str, width: int, *, vmerge: str | None = None, span: int = 1) -> str:

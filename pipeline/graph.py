@@ -82,11 +82,21 @@ def _dept_and_post(risk: Risk) -> tuple[str, str | None]:
 
 
 def _attach(G: nx.DiGraph, node: str, findings: list[Finding]) -> None:
-    if not findings:
-        return
-    data = G.nodes[node]
-    data.setdefault("findings", []).extend(f.rule for f in findings)
-    data.setdefault("finding_messages", []).extend(f.message for f in findings)
+    _attach_plain(G.nodes[node], findings)
+
+
+def _findings_by_ref(docs: list[Document]) -> tuple[dict[str, list[Finding]], list[Finding]]:
+    """The units' findings by the item they refer to, and (in order) those about a whole submission."""
+    by_ref: dict[str, list[Finding]] = {}
+    whole: list[Finding] = []
+    for d in docs:
+        for f in d.findings:
+            if f.refs:
+                for ref in f.refs:
+                    by_ref.setdefault(ref, []).append(f)
+            else:
+                whole.append(f)
+    return by_ref, whole
 
 
 def build_graph(docs: Iterable[Document], by: str = "auto") -> nx.DiGraph:
@@ -109,14 +119,8 @@ def _add_unit(G: nx.DiGraph, key: str, name: str, docs: list[Document]) -> None:
     u = f"unit:{key}"
     G.add_node(u, kind="unit", name=name, label=name, unit=key,
                files=[d.source.path for d in docs])
-    by_ref: dict[str, list[Finding]] = {}
-    for d in docs:
-        for f in d.findings:
-            if f.refs:
-                for ref in f.refs:
-                    by_ref.setdefault(ref, []).append(f)
-            else:
-                _attach(G, u, [f])  # findings about a whole submission sit on its unit
+    by_ref, whole = _findings_by_ref(docs)
+    _attach(G, u, whole)  # findings about a whole submission sit on its unit
     power_names = {p.id: p.name for d in docs for p in d.powers}
     used_powers: set[str] = set()
     for d in docs:
@@ -511,14 +515,8 @@ class _UnitPlain:
         u = f"unit:{key}"
         self.unit = u
         self._node(u, {"kind": "unit", "name": name})
-        by_ref: dict[str, list[Finding]] = {}
-        for d in docs:
-            for f in d.findings:
-                if f.refs:
-                    for ref in f.refs:
-                        by_ref.setdefault(ref, []).append(f)
-                else:
-                    _attach_plain(self.data[u], [f])
+        by_ref, whole = _findings_by_ref(docs)
+        _attach_plain(self.data[u], whole)
         self._risks(u, docs, by_ref)
         self._roll_up(u)
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_checks import ALL_CASES, build_docs
+from test_report_fastpaths import _truncate_reference
 
 from pipeline import graph
 from pipeline.checks import run_checks
-from pipeline.graph import _text_width, _truncate, build_graph, to_svg, unit_svg
+from pipeline.graph import _truncate, build_graph, to_svg, unit_svg
 from pipeline.model import Document, Loc
 from pipeline.units import units
 
@@ -123,19 +124,8 @@ def test_long_labels_are_cut_alike(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- cutting labels -------------------------------------------------------------------------------
 
-def _cut_plainly(s: str, width: float, size: float = 12) -> str:
-    """The cut as a loop adding one character's width at a time."""
-    s = " ".join(s.split())
-    if _text_width(s, size) <= width:
-        return s
-    acc, out = size * 0.6, ""
-    for c in s:
-        w = size if ord(c) > 0x2E7F else size * 0.6
-        if acc + w > width:
-            break
-        acc += w
-        out += c
-    return out + "…"
+# the plain loop that cuts a label one character's width at a time (one reference for both test files)
+_cut_plainly = _truncate_reference
 
 
 _LABEL = st.text(alphabet=st.sampled_from(list("a1 .（）、；…—\u2e7f\u2e80科室风险\U00020000\x00\n")), max_size=80)
