@@ -362,13 +362,16 @@ def test_times(x: float, text: str) -> None:
 
 def test_unit_split_accounts_for_the_unit(tmp_path: Path) -> None:
     """The per-unit CPU split runs the batch's code in process and names its parts; the parts and
-    "other" add up to the unit's CPU, and the batch's functions are put back afterwards."""
+    "other" add up to the unit's CPU, and the batch's functions and the collector's settings (a
+    worker's, while it runs) are put back afterwards."""
+    import gc
+
     from pipeline import batch
 
     generate.write_batch(tmp_path / "b", 8, pages=1)
-    before = (batch._process, batch._Run.runner)
+    before = (batch._process, batch._Run.runner, gc.get_threshold(), gc.get_freeze_count())
     got = bench.measure_unit_split(tmp_path / "b", units=2)
-    assert (batch._process, batch._Run.runner) == before
+    assert (batch._process, batch._Run.runner, gc.get_threshold(), gc.get_freeze_count()) == before
     assert got["available"], got
     parts = got["parts_ms"]
     assert {"read (parse + extract)", "Excel", "checks", "HTML"} <= set(parts)
