@@ -988,6 +988,11 @@ def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
         results["unit_split"] = measure_unit_split(Path(manifest[f"batch-{plan.batch_n}"]["path"]))
     if plan.tenk_n and "tenk" not in skip:
         results["tenk"] = measure_tenk(Path(manifest[f"batch-{plan.tenk_n}"]["path"]), plan.tenk_n)
+        if results["tenk"].get("available") and (results.get("unit_split") or {}).get("available"):
+            # the same units again: the host's speed varies by half within minutes (steal or not), so the
+            # 10k run's CPU is read between the two
+            _log.info("CPU of one unit again, after the 10,000 …")
+            results["unit_split_after"] = measure_unit_split(Path(manifest[f"batch-{plan.batch_n}"]["path"]))
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["machine"]["steal"] = steal_share(results["machine"].get("cpu_ticks_start"), cpu_ticks())
     results["duration_s"] = time.perf_counter() - t_run
@@ -1125,6 +1130,11 @@ def explain(key: str, r: dict[str, Any]) -> str:
             top = list(split["parts_ms"].items())[:5]
             text += (f"; a unit of two documents takes {split['ms_per_unit']:.0f} ms of CPU in one process: "
                      + ", ".join(f"{k} {v:.0f} ms" for k, v in top))
+            after = r.get("unit_split_after") or {}
+            if after.get("available") and tenk.get("available"):
+                text += (f"; the same units took {after['ms_per_unit']:.0f} ms each after the run, the run's "
+                         f"workers {tenk['workers_cpu_s'] * 1000 / (tenk['n'] / 2):.0f} ms per unit"
+                         " (the host's speed moves between runs)")
         return text
     return ""
 
@@ -1282,6 +1292,10 @@ def markdown_report(r: dict[str, Any]) -> str:
         out.append(f"- CPU of one unit of two ten-page .docx in `check` (its code run in one process, "
                    f"{u['units']} units): {u['ms_per_unit']:.0f} ms = "
                    + ", ".join(f"{k} {v:.1f}" for k, v in u["parts_ms"].items()) + " ms.")
+    ua = r.get("unit_split_after") or {}
+    if ua.get("available"):
+        out.append(f"- the same after the 10,000-document run: {ua['ms_per_unit']:.0f} ms = "
+                   + ", ".join(f"{k} {v:.1f}" for k, v in ua["parts_ms"].items()) + " ms.")
     t = r.get("tenk") or {}
     if t.get("available"):
         out.append(f"- 10,000 ten-page .docx ({t['n'] // 2:,} units of 2), `lianfang check --jobs 2 --no-cache`, "

@@ -282,6 +282,14 @@ def test_headline_prefers_the_measured_ten_thousand() -> None:
     t = next(t for t in r["targets"] if t["key"] == "projection_10k_s")
     assert t["pass"] is True and t["dominant"].startswith("measured")
     assert "280 s wall" in bench.markdown_report(r)
+    # with the unit split taken before and after the run, the line reads the run's CPU between them
+    split = {"available": True, "units": 20, "ms_per_unit": 107.0, "parts_ms": {"Excel": 27.0, "other": 80.0}}
+    r["unit_split"], r["unit_split_after"] = split, {**split, "ms_per_unit": 141.0}
+    bench.headline(r)
+    t = next(t for t in r["targets"] if t["key"] == "projection_10k_s")
+    assert "107 ms of CPU in one process" in t["dominant"]
+    assert "took 141 ms each after the run, the run's workers 100 ms per unit" in t["dominant"]
+    assert "- the same after the 10,000-document run: 141 ms = Excel 27.0" in bench.markdown_report(r)
     r["tenk"] = {"available": False, "reason": "skipped"}
     bench.headline(r)
     assert r["tenk_measured"] is False and r["projection_10k_s"] == pytest.approx(10_000 / 16.0)
