@@ -915,7 +915,7 @@ QUICK = Plan(items={"docx-1p": 3, "docx-10p": 3, "docx-10p-lean": 3, "docx-100p"
              help_repeats=5, first_repeats=3)
 FULL = Plan(items={"docx-1p": 5, "docx-10p": 5, "docx-10p-lean": 5, "docx-100p": 3, "docx-300p": 3, "pdf-1p": 5, "pdf-10p": 5,
                    "pdf-100p": 3, "xlsx-10p": 5, "xlsx-100p": 3, "txt-10p": 5, "txt-100p": 3},
-            pdf_pages=(1, 10, 100), batch_n=200, batch_repeats=3, rss_n=2000, help_repeats=9, first_repeats=5,
+            pdf_pages=(1, 10, 100), batch_n=200, batch_repeats=5, rss_n=2000, help_repeats=9, first_repeats=5,
             tenk_n=10_000)
 
 SECTIONS = ("formats", "startup", "peak", "batch", "tenk")
