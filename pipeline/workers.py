@@ -244,23 +244,13 @@ class WorkerPool:
         """Yield one result per task, in completion order. Stop early by closing the generator.
 
         Given a ``deque``, the pool works from it directly: the caller may add tasks while it
-        consumes results (``appendleft`` to run one next), and the pool runs until the deque is
+        consumes results (``appendleft`` to run one next among those not yet sent), and the pool runs until the deque is
         empty and no task is running.
         """
         queue: deque[Task] = tasks if isinstance(tasks, deque) else deque(tasks)
         try:
             while queue or any(s.task is not None for s in self._slots):
-                # keep every slot busy
-                while queue and (len(self._slots) < self.jobs or any(s.task is None and not s.retired for s in self._slots)):
-                    slot = next((s for s in self._slots if s.task is None and not s.retired), None) or self._start()
-                    task = queue.popleft()
-                    try:
-                        slot.conn.send(task.args)
-                    except (OSError, ValueError):  # it died while idle: replace it and retry the task
-                        self._kill(slot)
-                        queue.appendleft(task)
-                        continue
-                    slot.task, slot.started = task, time.monotonic()
+                self._fill(queue)
                 busy = [s for s in self._slots if s.task is not None]
                 if not busy:
                     continue
@@ -270,6 +260,7 @@ class WorkerPool:
                     timeout = max(0.0, first - time.monotonic())
                 ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout))
                 now = time.monotonic()
+                done: list[TaskResult] = []
                 for slot in busy:
                     task = slot.task
                     assert task is not None
@@ -310,8 +301,26 @@ class WorkerPool:
                         result = TaskResult(task.key, task.label, False, code=TIMEOUT, seconds=now - slot.started,
                                             message=f"{task.label}: exceeded the time limit of {self.limits.timeout:g} s")
                     if result is not None:
-                        if not result.ok:
-                            _log.warning("%s", result.message)
-                        yield result
+                        done.append(result)
+                # the freed workers get their next task before the caller handles these results:
+                # otherwise each waits idle while the parent digests the result it just sent
+                self._fill(queue)
+                for result in done:
+                    if not result.ok:
+                        _log.warning("%s", result.message)
+                    yield result
         finally:
             self.close()
+
+    def _fill(self, queue: deque[Task]) -> None:
+        """Give every idle slot a task from ``queue`` (starting workers up to ``jobs``)."""
+        while queue and (len(self._slots) < self.jobs or any(s.task is None and not s.retired for s in self._slots)):
+            slot = next((s for s in self._slots if s.task is None and not s.retired), None) or self._start()
+            task = queue.popleft()
+            try:
+                slot.conn.send(task.args)
+            except (OSError, ValueError):  # it died while idle: replace it and retry the task
+                self._kill(slot)
+                queue.appendleft(task)
+                continue
+            slot.task, slot.started = task, time.monotonic()

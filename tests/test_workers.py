@@ -115,7 +115,8 @@ def test_early_close_kills_busy_workers() -> None:
 
 
 def test_tasks_added_while_running_run_too_and_appendleft_goes_first() -> None:
-    # the batch runner queues a folder's check task when the folder's last file comes back
+    # the batch runner queues a folder's check task when the folder's last file comes back; the
+    # worker that sent that file already has its next task (doc2), so the folder's goes after it
     from collections import deque
 
     queue = deque(Task(f"doc{i}", ("ok", str(i)), f"{i}.docx") for i in range(6))
@@ -123,8 +124,18 @@ def test_tasks_added_while_running_run_too_and_appendleft_goes_first() -> None:
     order = []
     for r in pool.run(queue):
         order.append(r.key)
-        if r.key == "doc1":  # pushed ahead of doc2…doc5, which are still waiting
+        if r.key == "doc1":  # pushed ahead of doc3…doc5, which are still waiting
             queue.appendleft(Task("folder", ("ok", "f"), "folder"))
         if r.key == "doc5":  # the queue is empty now: the run must still pick this up
             queue.append(Task("last", ("ok", "z"), "last"))
-    assert order == ["doc0", "doc1", "folder", "doc2", "doc3", "doc4", "doc5", "last"]
+    assert order == ["doc0", "doc1", "doc2", "folder", "doc3", "doc4", "doc5", "last"]
+
+
+def test_a_freed_worker_has_its_next_task_before_the_caller_sees_the_result() -> None:
+    # the parent digests each result (decoding, summary rows); the worker must not wait for that
+    pool = WorkerPool(behave, jobs=1, limits=Limits(timeout=30, memory_mb=None))
+    tasks = [Task(f"doc{i}", ("ok", str(i)), f"{i}.docx") for i in range(3)]
+    running = []
+    for r in pool.run(tasks):
+        running.append((r.key, [s.task.key for s in pool._slots if s.task is not None]))
+    assert running == [("doc0", ["doc1"]), ("doc1", ["doc2"]), ("doc2", [])]
