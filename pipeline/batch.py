@@ -1265,14 +1265,14 @@ def _write_summaries(result: BatchResult) -> None:
 
 
 def _write_streamed(path: Path, fill: Callable[[Any], None]) -> None:
-    """Write a file through ``fill(text stream)`` atomically, without holding it in memory; an
+    """Write a file through ``fill(binary stream)`` atomically, without holding it in memory; an
     unchanged file is left alone (see :func:`_write`)."""
     import filecmp
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as f:
             fill(f)
         if path.is_file() and filecmp.cmp(tmp, path, shallow=False):
             os.unlink(tmp)

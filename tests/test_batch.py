@@ -154,6 +154,11 @@ def test_outputs_and_contract(small_tree: Path, tmp_path: Path) -> None:
     assert 'href="units/%E5%8D%95%E4%BD%8D0.html"' in index  # relative and URL-escaped
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["summary"]["risks"] == 16 and summary["summary"]["covered_pct"] == 75.0
+    # the file copies the spooled findings as bytes; the same object made afresh from the documents
+    from pipeline.report.jsonout import batch_object
+
+    assert summary["findings"] == batch_object(res)["findings"] and summary["findings"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in (out / "summary.json").read_text(encoding="utf-8"))  # not escaped
 
 
 def test_second_run_parses_nothing_and_copies_are_rebased(small_tree: Path, tmp_path: Path, monkeypatch) -> None:

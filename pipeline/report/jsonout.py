@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from pipeline.model import Finding
 
@@ -64,32 +64,33 @@ def batch_object(result: Any, *, findings: bool = True) -> dict[str, Any]:
     return obj
 
 
-def _fragments(result: Any) -> Iterable[str]:
+def _fragments(result: Any) -> Iterable[bytes]:
     spool = getattr(result, "spool", None)
     for d in result.docs:
         if spool is not None and d._doc is None:
-            text = spool.read(d.frag_at).decode("utf-8")
+            data = spool.read(d.frag_at)  # UTF-8 as the task made it: copied, never decoded
         else:
-            text = findings_fragment(d.doc.findings, d.rel)
-        if text:
-            yield text
+            data = findings_fragment(d.doc.findings, d.rel).encode("utf-8")
+        if data:
+            yield data
 
 
-def write_json(result: Any, fp: TextIO) -> None:
-    """The batch object, written to ``fp`` one file's findings at a time."""
+def write_json(result: Any, fp: BinaryIO) -> None:
+    """The batch object, UTF-8, written to the binary stream ``fp`` one file's findings at a time
+    (a batch of 10,000 files holds ~400 MB of findings: bytes from the spool go out as they are)."""
     head = json.dumps(batch_object(result, findings=False), ensure_ascii=False, indent=1)
     tail = '"findings": []\n}'
     assert head.endswith(tail)  # "findings" is the last key: its empty list is replaced below
-    fp.write(head[: -len(tail)])
+    fp.write(head[: -len(tail)].encode("utf-8"))
     first = True
     for frag in _fragments(result):
-        fp.write('"findings": [\n' if first else ",\n")
+        fp.write(b'"findings": [\n' if first else b",\n")
         fp.write(frag)
         first = False
-    fp.write(tail if first else "\n ]\n}")
+    fp.write((tail if first else "\n ]\n}").encode("utf-8"))
 
 
 def render_json(result: Any) -> str:
-    buf = io.StringIO()
+    buf = io.BytesIO()
     write_json(result, buf)
-    return buf.getvalue()
+    return buf.getvalue().decode("utf-8")
