@@ -978,21 +978,22 @@ def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
             if name in manifest:
                 _log.info("peak RSS on %s in a fresh process …", name)
                 results["peak"][name] = run_one(Path(manifest[name]["path"]))
+    batch_dir = Path(manifest[f"batch-{plan.batch_n}"]["path"])  # the batch, and the units split by part
     if "batch" not in skip:
         rss_key = f"batch-{plan.rss_n}" if plan.rss_n else None
         results["batch"] = measure_batches(
-            Path(manifest[f"batch-{plan.batch_n}"]["path"]), plan.batch_n, plan.batch_repeats,
+            batch_dir, plan.batch_n, plan.batch_repeats,
             Path(manifest[rss_key]["path"]) if rss_key else None, plan.rss_n)
     if "batch" not in skip or (plan.tenk_n and "tenk" not in skip):
         _log.info("CPU of one unit, by part …")
-        results["unit_split"] = measure_unit_split(Path(manifest[f"batch-{plan.batch_n}"]["path"]))
+        results["unit_split"] = measure_unit_split(batch_dir)
     if plan.tenk_n and "tenk" not in skip:
         results["tenk"] = measure_tenk(Path(manifest[f"batch-{plan.tenk_n}"]["path"]), plan.tenk_n)
         if results["tenk"].get("available") and (results.get("unit_split") or {}).get("available"):
             # the same units again: the host's speed varies by half within minutes (steal or not), so the
             # 10k run's CPU is read between the two
             _log.info("CPU of one unit again, after the 10,000 …")
-            results["unit_split_after"] = measure_unit_split(Path(manifest[f"batch-{plan.batch_n}"]["path"]))
+            results["unit_split_after"] = measure_unit_split(batch_dir)
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["machine"]["steal"] = steal_share(results["machine"].get("cpu_ticks_start"), cpu_ticks())
     results["duration_s"] = time.perf_counter() - t_run

@@ -244,7 +244,8 @@ class WorkerPool:
         """Yield one result per task, in completion order. Stop early by closing the generator.
 
         Given a ``deque``, the pool works from it directly: the caller may add tasks while it
-        consumes results (``appendleft`` to run one next among those not yet sent), and the pool runs until the deque is
+        consumes results (``appendleft`` to run one next among those not yet sent: a freed worker
+        has its next task before its result is yielded), and the pool runs until the deque is
         empty and no task is running.
         """
         queue: deque[Task] = tasks if isinstance(tasks, deque) else deque(tasks)

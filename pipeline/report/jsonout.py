@@ -77,7 +77,7 @@ def _fragments(result: Any) -> Iterable[bytes]:
 
 def write_json(result: Any, fp: BinaryIO) -> None:
     """The batch object, UTF-8, written to the binary stream ``fp`` one file's findings at a time
-    (a batch of 10,000 files holds ~400 MB of findings: bytes from the spool go out as they are)."""
+    (10,000 ten-page files hold ~600 MB of findings: bytes from the spool go out as they are)."""
     head = json.dumps(batch_object(result, findings=False), ensure_ascii=False, indent=1)
     tail = '"findings": []\n}'
     assert head.endswith(tail)  # "findings" is the last key: its empty list is replaced below
