@@ -918,6 +918,9 @@ class _Run:
         if not self.abort:
             self.phase("report", 0)
             runner = self.runner(bool(todo))
+            if todo and self.opts.write_reports and not isinstance(runner, _InlineRunner):
+                # this process waits for the workers to start anyway: get the summary ready meanwhile
+                _prepare_summary()
             try:
                 for key, ok, value, code, message, seconds in runner.results():
                     self.task_back(key, ok, value, code, message, seconds)
@@ -1251,6 +1254,15 @@ def _graph_svg(docs: list[Document], name: str) -> str | None:
         _log.warning("could not draw the graph of %s: %s: %s", name, type(e).__name__, e)
         _log.debug("graph failure", exc_info=True)
         return None
+
+
+def _prepare_summary() -> None:
+    try:
+        from pipeline.report import summary
+
+        summary.prepare()
+    except Exception:  # a head start only: the summary itself reports what is wrong
+        _log.debug("preparing the summary failed", exc_info=True)
 
 
 def _write_summaries(result: BatchResult) -> None:

@@ -46,3 +46,15 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def user_cache_dir(sub: str = "") -> Path | None:
+    """``$XDG_CACHE_HOME/lianfang`` (else ``~/.cache/lianfang``), or its ``sub`` folder, created on
+    demand; None when it cannot be made or written (a read-only home)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    d = Path(base) / "lianfang" / sub if sub else Path(base) / "lianfang"
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return d if os.access(d, os.W_OK) else None

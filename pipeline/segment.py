@@ -16,7 +16,6 @@ a document actually needs tokens (a prose sentence that names powers), once per 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,16 +33,13 @@ PATTERN_DIR = "prose"
 
 
 def cache_dir() -> Path:
-    """Where jieba keeps its prefix-dictionary cache (created on demand)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    d = Path(base) / "lianfang"
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-    except OSError:  # read-only home: fall back to the temp dir jieba would use anyway
-        import tempfile
+    """Where jieba keeps its prefix-dictionary cache (created on demand; the temp dir, which jieba
+    would use anyway, when the home is read-only)."""
+    import tempfile
 
-        d = Path(tempfile.gettempdir())
-    return d
+    from pipeline.fsutil import user_cache_dir
+
+    return user_cache_dir() or Path(tempfile.gettempdir())
 
 
 class JiebaSpacyTokenizer:

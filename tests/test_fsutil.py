@@ -44,3 +44,28 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path, mon
     with pytest.raises(OSError):
         fsutil.atomic_write_bytes(target, b"new")
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_user_cache_dir_follows_xdg_and_makes_the_subfolder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert fsutil.user_cache_dir() == tmp_path / "lianfang"
+    assert fsutil.user_cache_dir("templates") == tmp_path / "lianfang" / "templates"
+    assert (tmp_path / "lianfang" / "templates").is_dir()
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes to read-only folders")
+def test_user_cache_dir_is_none_where_it_cannot_be_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(ro))
+    try:
+        assert fsutil.user_cache_dir("templates") is None
+    finally:
+        ro.chmod(0o700)
+
+
+def test_user_cache_dir_is_none_when_a_file_is_in_the_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lianfang").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert fsutil.user_cache_dir("templates") is None

@@ -241,6 +241,34 @@ def test_templates_escape_everything() -> None:
     assert re.search(r"</", (tpl_dir / "report.js").read_text()) is None
 
 
+
+def test_compiled_templates_are_cached_per_user_and_follow_an_edit(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache = html._bytecode_cache()
+    assert isinstance(cache, jinja2.FileSystemBytecodeCache)
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "t.html.j2").write_text("<b>{{ x }}</b>", encoding="utf-8")
+
+    def render() -> str:  # a fresh environment each time, as a fresh process has
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(tpl)), autoescape=True, bytecode_cache=cache)
+        return env.get_template("t.html.j2").render(x="<i>")
+
+    assert render() == "<b>&lt;i&gt;</b>"
+    stored = list((tmp_path / "cache" / "lianfang" / "templates").iterdir())
+    assert len(stored) == 1
+    (tpl / "t.html.j2").write_text("<u>{{ x }}</u>", encoding="utf-8")
+    assert render() == "<u>&lt;i&gt;</u>"  # the cached code of the old source is not used
+
+
+def test_no_template_cache_without_a_private_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lianfang").write_text("a file where the folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert html._bytecode_cache() is None
+
 # -- renderings of one submission (x.docx, x.pdf, x.xlsx) are counted once -----------------------------------
 
 def _rendering(path: str, *, status: str = "ok", page: int | None = None, extra: bool = False) -> Document:

@@ -48,8 +48,22 @@ def environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     return env
+
+
+def _bytecode_cache() -> Any:
+    """Jinja's cache of compiled templates in our user cache folder: compiling the report and index
+    templates takes ~0.1 s, paid by every fresh process (the fork server, the parent's summary)
+    until then. Keyed by each template's source, so an edited template is compiled afresh. None
+    without a private folder for it: compiled code read from a shared temp dir could be planted."""
+    import jinja2
+
+    from pipeline.fsutil import user_cache_dir
+
+    d = user_cache_dir("templates")
+    return jinja2.FileSystemBytecodeCache(str(d)) if d is not None else None
 
 
 def base_context(lang: str, tool_version: str) -> dict[str, Any]:

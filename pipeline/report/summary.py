@@ -46,6 +46,19 @@ def submission_rows(result: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def prepare() -> None:
+    """Import and compile what the summary needs (the index template, the Excel and JSON writers),
+    so that a caller with time to spare — a batch whose workers are still starting — pays for it
+    then rather than at the end, when everything waits for the summary."""
+    import xlsxwriter  # noqa: F401
+
+    from pipeline.report import jsonout, xlsx  # noqa: F401
+    from pipeline.report.html import _assets, environment
+
+    environment().get_template("index.html.j2")
+    _assets()
+
+
 def render_index(result: Any) -> str:
     from pipeline import __version__
     from pipeline.report.html import base_context, environment
