@@ -223,6 +223,51 @@ def steal_share(before: list[int] | None, after: list[int] | None) -> float | No
     return (after[7] - before[7]) / total if total > 0 else None
 
 
+def busy_seconds(before: list[int] | None, after: list[int] | None) -> float | None:
+    """CPU seconds the machine spent working between two readings (user, nice, system, irq, softirq;
+    not idle, iowait or steal), on all cores together."""
+    if not before or not after or len(before) < 8 or len(after) < 8:
+        return None
+    d = [b - a for a, b in zip(before, after, strict=False)]
+    return (d[0] + d[1] + d[2] + d[5] + d[6]) / os.sysconf("SC_CLK_TCK")
+
+
+def host_speed(t1: list[float], t2: list[float], c1: list[float], c2: list[float]) -> dict[str, Any]:
+    """The same work costs more CPU when both cores are busy on a shared host (siblings of one
+    physical core, a neighbour's load, steal): ``cpu_ratio`` is the 2-worker runs' CPU over the
+    1-worker runs' (medians; 1.0 on a host whose cores do not slow each other). The speed-up times
+    that ratio is the one our code gets — what is left of 2× is its own idle and serial time."""
+    m1, m2, k1, k2 = median(t1), median(t2), median(c1), median(c2)
+    if not (m1 and m2 and k1 and k2):
+        return {}
+    ratio = k2 / k1
+    idle2 = [max(0.0, 1 - c / (2 * w)) for w, c in zip(t2, c2, strict=False) if w > 0]
+    return {"cpu1_s": k1, "cpu2_s": k2, "cpu_ratio": ratio, "speedup_host_corrected": m1 / m2 * ratio,
+            "idle_share_2": median(idle2)}
+
+
+def measure_fixed(folder: Path, use_check: bool, jobs1_s: float | None, repeats: int = 3) -> dict[str, Any]:
+    """The batch's fixed cost: `check` over its first unit folder alone, 1 worker (start-up, the
+    workers' warm-up, one unit, the summary, exit), and the speed-up ceiling it sets on the batch:
+    with ``s`` fixed out of ``jobs1_s``, two workers at best take s + (jobs1_s - s) / 2."""
+    if not use_check:
+        return {"available": False, "reason": "`lianfang check` is not available"}
+    first = next((d for d in sorted(folder.iterdir()) if d.is_dir()), None)
+    if first is None:
+        return {"available": False, "reason": f"{folder} has no unit folder"}
+    walls = []
+    for _ in range(repeats):
+        r = run_batch(first, 1, use_check, sample=False)
+        if not r["ok"]:
+            return {"available": False, "reason": f"exit {r['rc']}: {r['stderr_tail']}"}
+        walls.append(r["wall_s"])
+    s = min(walls)  # what start-up costs when nothing else slows it
+    res: dict[str, Any] = {"available": True, "unit": first.name, "runs_s": walls, "fixed_s": s}
+    if jobs1_s and jobs1_s > s:
+        res["ceiling"] = jobs1_s / (s + (jobs1_s - s) / 2)
+    return res
+
+
 def machine() -> dict[str, Any]:
     from importlib import metadata
 
@@ -538,9 +583,27 @@ def _ms(s: float | None) -> str:
 # ----------------------------------------------------------------------------------------------
 
 def lianfang_cmd() -> list[str]:
-    """The installed ``lianfang`` script, else the package run as a module by this interpreter."""
-    exe = shutil.which("lianfang")
+    """The ``lianfang`` script installed with this interpreter, else one on PATH, else the package
+    run as a module. Beside the interpreter first: a version manager's shim on PATH (pyenv's costs
+    ~0.1 s a call) would be timed as part of the tool."""
+    beside = Path(sys.executable).with_name("lianfang")
+    exe = str(beside) if beside.is_file() and os.access(beside, os.X_OK) else shutil.which("lianfang")
     return [exe] if exe else [sys.executable, "-m", "pipeline"]
+
+
+def precompile() -> dict[str, Any]:
+    """Byte-compile the package, as ``pip install`` does: with PYTHONDONTWRITEBYTECODE set (or a
+    read-only checkout) an editable install would otherwise compile every module from source in every
+    process, ~0.3 s that an installed copy never pays."""
+    import compileall
+
+    try:
+        import pipeline
+    except Exception as e:
+        return {"done": False, "reason": f"{type(e).__name__}: {e}"}
+    root = Path(pipeline.__file__).resolve().parent
+    ok = compileall.compile_dir(str(root), quiet=1, workers=1)
+    return {"done": bool(ok), "package": str(root)}
 
 
 def _env() -> dict[str, str]:
@@ -738,16 +801,24 @@ def measure_batches(folder: Path, n: int, repeats: int, rss_folder: Path | None,
         except Exception as e:
             return {"available": False, "reason": f"neither `lianfang check` nor pipeline.workers: {e}"}
     t1, t2 = [], []
+    cpu: dict[int, list[float]] = {1: [], 2: []}
+    steal: dict[int, list[float]] = {1: [], 2: []}
     rss_run = None
     for k in range(repeats):
         for jobs, bucket in ((1, t1), (2, t2)):
             _log.info("batch of %d, %d worker(s), run %d/%d …", n, jobs, k + 1, repeats)
+            before = cpu_ticks()
             r = run_batch(folder, jobs, use_check)
+            after = cpu_ticks()
             if not r["ok"]:
                 return {**res, "available": False, "reason": f"exit {r['rc']}: {r['stderr_tail']}"}
             if r["json_written"] < n:
                 res.setdefault("warnings", []).append(f"{jobs} worker(s): {r['json_written']} JSON written for {n} documents")
             bucket.append(r["wall_s"])
+            busy = busy_seconds(before, after)
+            if busy is not None:
+                cpu[jobs].append(busy)
+                steal[jobs].append(steal_share(before, after) or 0.0)
             if jobs == 2 and rss_folder is None and rss_run is None:
                 rss_run = r
     m1, m2 = median(t1), median(t2)
@@ -755,6 +826,11 @@ def measure_batches(folder: Path, n: int, repeats: int, rss_folder: Path | None,
     res.update(available=True, jobs1_s=m1, jobs2_s=m2, runs={"jobs1_s": t1, "jobs2_s": t2}, speedup=speedup,
                docs_per_s_1=n / m1 if m1 else None, docs_per_s_2=n / m2 if m2 else None,
                serial_fraction=amdahl_serial_fraction(speedup))
+    if cpu[1] and cpu[2]:
+        res["runs"].update(cpu1_s=cpu[1], cpu2_s=cpu[2], steal1=steal[1], steal2=steal[2])
+        res.update(host_speed(t1, t2, cpu[1], cpu[2]))
+    _log.info("start-up and finish alone: one unit folder, 1 worker …")
+    res["fixed"] = measure_fixed(folder, use_check, m1)
     if use_check and speedup is not None and speedup < 1.8:
         res["pool_only"] = pool_only_scaling(folder, min(n, 60))
     if rss_folder is not None and rss_n:
@@ -941,6 +1017,7 @@ def run(plan: Plan, corpus: Path, skip: set[str]) -> dict[str, Any]:
     t_run = time.perf_counter()
     results: dict[str, Any] = {"mode": "quick" if plan is QUICK else "full",
                                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine()}
+    results["bytecode"] = precompile()
     _log.info("corpus …")
     batches = (plan.batch_n,) + ((plan.rss_n,) if plan.rss_n else ()) \
         + ((plan.tenk_n,) if plan.tenk_n and "tenk" not in skip else ())
@@ -1069,6 +1146,14 @@ def explain(key: str, r: dict[str, Any]) -> str:
         best = best_speedup(b)
         if best is not None and len(b["runs"]["jobs1_s"]) > 1:
             text += f"; best run against best run: {best:.2f}×"
+        if b.get("cpu_ratio"):
+            text += (f"; the same work took {b['cpu1_s']:.1f} s of CPU with 1 worker and {b['cpu2_s']:.1f} s with 2 "
+                     f"({b['cpu_ratio'] - 1:+.0%}: this host's cores slow each other down), so our code's own "
+                     f"speed-up is {b['speedup_host_corrected']:.2f}× with {b['idle_share_2']:.0%} of the 2 cores idle")
+        fx = b.get("fixed") or {}
+        if fx.get("available") and fx.get("ceiling"):
+            text += (f"; start-up, warm-up and summary alone take {fx['fixed_s']:.2f} s (one unit folder), which "
+                     f"caps the speed-up on this batch at {fx['ceiling']:.2f}×")
         po = b.get("pool_only") or {}
         if po.get("available"):
             text += (f"; the worker pool alone (parse+extract, no checks/reports) scales {po['speedup']:.2f}× on "
@@ -1253,6 +1338,21 @@ def markdown_report(r: dict[str, Any]) -> str:
                 f"| 2 | {b['jobs2_s']:.2f} s | {b['docs_per_s_2']:.1f} | {', '.join(f'{x:.2f}' for x in b['runs']['jobs2_s'])} |",
                 "", f"Speed-up {fmt_value(b['speedup'], '×')} (medians; best run against best run "
                 f"{fmt_value(best_speedup(b), '×')}); serial fraction (Amdahl) {(b['serial_fraction'] or 0):.0%}."]
+        if b.get("cpu_ratio"):
+            rn = b["runs"]
+            out += ["", f"CPU of the machine per run (user + system, both cores): 1 worker "
+                    f"{', '.join(f'{x:.1f}' for x in rn['cpu1_s'])} s, 2 workers {', '.join(f'{x:.1f}' for x in rn['cpu2_s'])} s; "
+                    f"steal {max(rn['steal1'] + rn['steal2']):.0%} at most. The same work cost "
+                    f"{b['cpu_ratio']:.2f}× the CPU with both cores busy; corrected for that, the speed-up is "
+                    f"{b['speedup_host_corrected']:.2f}×, and {b['idle_share_2']:.0%} of the two cores stayed idle "
+                    f"in the 2-worker runs (median)."]
+        fx = b.get("fixed") or {}
+        if fx.get("available"):
+            out += ["", f"Fixed cost: `check` over one unit folder ({_md_escape(fx['unit'])}, 1 worker) takes "
+                    f"{fx['fixed_s']:.2f} s (best of {', '.join(f'{x:.2f}' for x in fx['runs_s'])}): start-up, the "
+                    f"workers' warm-up, one unit, the summary."
+                    + (f" Paid once by 1 and 2 workers alike, it caps the speed-up on this batch at "
+                       f"{fx['ceiling']:.2f}×." if fx.get("ceiling") else "")]
         po = b.get("pool_only") or {}
         if po.get("available"):
             out += ["", f"Diagnosis — the worker pool alone (pipeline.workers over api.process_file, no checks or "

@@ -49,6 +49,29 @@ def _write_unit(folder: Path) -> Path:
     return path
 
 
+def _unit_file(tmp: Path) -> Path:
+    """The warm-up document, kept in the user cache under a name made from its content: python-docx
+    (~0.1 s to import and write it) is then needed once per machine, not by every fork server. Written
+    to ``tmp`` when there is no cache folder."""
+    import hashlib
+
+    from pipeline.fsutil import atomic_write_bytes, user_cache_dir
+
+    key = hashlib.sha256(repr((_PLAN, _HEAD, _ROWS)).encode("utf-8")).hexdigest()[:16]
+    folder = user_cache_dir("warm-up")
+    if folder is None:
+        return _write_unit(tmp)
+    kept = folder / f"warm-up-{key}.docx"
+    if kept.is_file():
+        return kept
+    made = _write_unit(tmp)
+    try:
+        atomic_write_bytes(kept, made.read_bytes())
+    except OSError:
+        return made
+    return kept
+
+
 def warm_up() -> bool:
     """Read, check and report the generated unit in this process, as a worker would; then freeze
     what stays so that the collector of a forked worker never walks it. True when it ran."""
@@ -56,7 +79,7 @@ def warm_up() -> bool:
 
     try:
         with tempfile.TemporaryDirectory(prefix="lianfang-warm-") as tmp:
-            path = _write_unit(Path(tmp))
+            path = _unit_file(Path(tmp))
             batch.init_context_for_fork()
             spec = {"docs": [batch.DocInput(0, "read", "", path.name, path.name + ".json", file=str(path))],
                     "lang": "zh", "profile": None, "check": True, "reports": True, "write_to": None}

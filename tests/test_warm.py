@@ -16,8 +16,9 @@ from pipeline import batch
 
 
 @pytest.fixture
-def warmed(monkeypatch: pytest.MonkeyPatch) -> object:
-    """pipeline.warm run in this process, without freezing the test process's objects."""
+def warmed(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> object:
+    """pipeline.warm run in this process (its own user cache), without freezing the test process's objects."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setattr(gc, "freeze", lambda: None)
     monkeypatch.setattr(batch, "_CTX", None)
     monkeypatch.setattr(batch, "_WARM_CTX", None)
@@ -57,8 +58,33 @@ def test_a_failing_warm_up_leaves_workers_cold_not_broken(warmed: object, monkey
     def boom(folder: Path) -> Path:
         raise OSError("disk full")
 
-    monkeypatch.setattr(warmed, "_write_unit", boom)
+    monkeypatch.setattr(warmed, "_unit_file", boom)
     assert warmed.warm_up() is False  # type: ignore[attr-defined]
+
+
+def test_the_warm_up_document_is_written_once_then_taken_from_the_user_cache(
+        warmed: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for old in (Path(os.environ["XDG_CACHE_HOME"]) / "lianfang" / "warm-up").glob("*.docx"):
+        old.unlink()  # written when the fixture imported pipeline.warm
+    (tmp_path / "a").mkdir()
+    kept = warmed._unit_file(tmp_path / "a")  # type: ignore[attr-defined]
+    assert kept.parent == Path(os.environ["XDG_CACHE_HOME"]) / "lianfang" / "warm-up"
+    assert kept.read_bytes() == (tmp_path / "a" / "warm-up.docx").read_bytes()
+    calls: list[Path] = []
+    monkeypatch.setattr(warmed, "_write_unit", lambda folder: calls.append(folder) or folder / "x.docx")
+    assert warmed._unit_file(tmp_path / "b") == kept and not calls  # type: ignore[attr-defined]
+    assert warmed.warm_up() is True and not calls  # type: ignore[attr-defined]
+
+
+def test_without_a_cache_folder_the_warm_up_document_is_written_each_time(
+        warmed: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "lianfang").write_text("a file where the folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home"))
+    (tmp_path / "t").mkdir()
+    assert warmed._unit_file(tmp_path / "t") == tmp_path / "t" / "warm-up.docx"  # type: ignore[attr-defined]
 
 
 _PROBE = """
