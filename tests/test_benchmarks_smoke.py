@@ -402,3 +402,69 @@ def test_unit_split_needs_enough_units(tmp_path: Path) -> None:
 def test_best_speedup(runs: dict[str, list[float]], expected: float | None) -> None:
     got = bench.best_speedup({"runs": runs})
     assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize(("before", "after", "busy"), [
+    # user nice system idle iowait irq softirq steal: idle, iowait and steal are not work
+    ([100, 0, 10, 500, 5, 0, 0, 0], [300, 10, 40, 900, 9, 2, 3, 50], 245),
+    ([0] * 8, [0] * 8, 0),
+    (None, [1] * 8, None),
+    ([1, 2, 3], [4, 5, 6], None),
+])
+def test_busy_seconds(before: list[int] | None, after: list[int] | None, busy: int | None) -> None:
+    import os
+
+    got = bench.busy_seconds(before, after)
+    assert got == (pytest.approx(busy / os.sysconf("SC_CLK_TCK")) if busy is not None else None)
+
+
+def test_host_speed_corrects_the_speed_up_by_the_cpu_the_same_work_took() -> None:
+    # 2 workers: 12 s instead of 20 s, but the same work took 10 % more CPU with both cores busy
+    got = bench.host_speed([20.0, 22.0, 21.0], [12.0, 12.5, 11.0], [20.0, 21.0, 22.0], [23.1, 22.0, 24.0])
+    assert got["cpu_ratio"] == pytest.approx(23.1 / 21.0)
+    assert got["speedup_host_corrected"] == pytest.approx(21.0 / 12.0 * 23.1 / 21.0)
+    assert got["idle_share_2"] == pytest.approx(1 - 23.1 / 24.0)  # median of the three runs' idle shares
+    assert bench.host_speed([20.0], [10.0], [], []) == {}
+
+
+def test_markdown_and_explanation_carry_the_host_correction_and_the_fixed_cost() -> None:
+    r = _synthetic_results()
+    b = r["batch"]
+    b["runs"].update(cpu1_s=[21.0], cpu2_s=[23.1], steal1=[0.0], steal2=[0.02])
+    b.update(bench.host_speed([20.0], [12.5], [21.0], [23.1]))
+    b["fixed"] = {"available": True, "unit": "0000_单位", "runs_s": [1.3, 1.2, 1.25], "fixed_s": 1.2,
+                  "ceiling": 20.0 / (1.2 + 18.8 / 2)}
+    bench.headline(r)
+    md = bench.markdown_report(r)
+    assert "corrected for that, the speed-up is 1.76×" in md
+    assert "steal 2% at most" in md
+    assert "takes 1.20 s (best of 1.30, 1.20, 1.25)" in md and "caps the speed-up on this batch at 1.89×" in md
+    why = bench.explain("scaling_2_workers", r)
+    assert "our code's own speed-up is 1.76×" in why and "+10%" in why and "1.89×" in why
+
+
+def test_fixed_cost_is_unavailable_without_check(tmp_path: Path) -> None:
+    assert bench.measure_fixed(tmp_path, False, 10.0)["available"] is False
+    assert bench.measure_fixed(tmp_path, True, 10.0) == {"available": False, "reason": f"{tmp_path} has no unit folder"}
+
+
+def test_lianfang_cmd_prefers_the_script_beside_the_interpreter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "lianfang"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(bench.sys, "executable", str(tmp_path / "python3"))
+    assert bench.lianfang_cmd() == [str(script)]
+    script.chmod(0o644)  # not executable: whatever PATH has, else the module
+    assert bench.lianfang_cmd()[0] != str(script)
+
+
+def test_precompile_leaves_bytecode_for_every_module_of_the_package() -> None:
+    import importlib.util
+
+    import pipeline
+
+    got = bench.precompile()
+    assert got["done"] is True
+    root = Path(pipeline.__file__).resolve().parent
+    for src in (root / "warm.py", root / "report" / "summary.py"):
+        assert Path(importlib.util.cache_from_source(str(src))).is_file()
