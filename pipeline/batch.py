@@ -550,9 +550,11 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
 
     ``spec``: ``docs`` (:class:`DocInput` list in input order), ``profile`` (path or None), ``lang``,
     ``check``, ``reports``, ``write_to`` (the output folder, to write the per-submission JSON here;
-    None returns it). Returns ``docs`` (per input: source path, :class:`DocInfo`, contract JSON or
-    None, finding rows, summary.json fragment, re-parsed?) and ``units`` (key, name, members,
-    figures, rendered outputs)."""
+    None returns it), ``stage_as`` (with ``write_to``: a name below it under which to write the unit
+    report files, for the caller to move into place; None returns their bytes). Returns ``docs`` (per
+    input: source path, :class:`DocInfo`, contract JSON or None, finding rows, summary.json fragment,
+    re-parsed?) and ``units`` (key, name, members, figures, outputs as {format: (suffix, bytes or
+    the staged file's path relative to ``write_to``)})."""
     from pipeline.report.view import renderings
     from pipeline.units import units as make_units
 
@@ -595,12 +597,40 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
     index = {id(d): it.i for d, it in zip(docs, items, strict=True)}
     meta = {d.source.path: {"cached": it.cached, "seconds": it.seconds} for d, it in zip(docs, items, strict=True)}
     out_units = []
-    for u in groups:
+    stage_as = spec.get("stage_as") if write_to else None
+    for j, u in enumerate(groups):
         figures, outputs = _unit_outputs(u.key, u.name, u.docs, lang=lang, show=show, meta=meta, twins=twins, made=made,
                                          render=spec.get("reports", True), formats=spec.get("formats"))
+        if stage_as:
+            # written here rather than sent back: ~1 MB a unit through the pipe cost both processes
+            # more CPU than the write itself
+            outputs = {fmt: (suffix, _stage(Path(write_to), f"{stage_as}-{j}{suffix}", data))  # type: ignore[arg-type]
+                       for fmt, (suffix, data) in outputs.items()}
         out_units.append({"key": _json_safe(u.key), "name": _json_safe(u.name),
                           "members": [index[id(d)] for d in u.docs], "figures": figures, "outputs": outputs})
     return {"docs": out_docs, "units": out_units}
+
+
+_STAGED = "units/.staged-"  # unit report files written by a worker, before the parent names them
+
+
+def _stage(out: Path, rel: str, data: bytes) -> str:
+    atomic_write_bytes(out / rel, data)
+    return rel
+
+
+def _place(staged: Path, path: Path) -> None:
+    """Move a unit file a worker wrote into its place; a file that already holds the same bytes is
+    left alone (see :func:`_write`)."""
+    import filecmp
+
+    try:
+        if path.stat().st_size == staged.stat().st_size and filecmp.cmp(staged, path, shallow=False):
+            staged.unlink()
+            return
+    except OSError:
+        pass
+    os.replace(staged, path)
 
 
 def _rows_blob(doc: Document, show: Callable[[str], str], lang: str, made: dict[int, Any] | None = None) -> bytes:
@@ -860,6 +890,7 @@ class _Run:
         spec = {"docs": [fo.inputs[i] for i in fo.members if i in fo.inputs], "lang": self.opts.lang,
                 "profile": str(self.opts.profile) if self.opts.profile else None, "check": True,
                 "reports": self.opts.write_reports, "write_to": None if self.opts.scheduler else str(self.out),
+                "stage_as": None if self.opts.scheduler else f"{_STAGED}{os.getpid()}-{fo.index}",
                 "formats": sorted(self.opts.unit_formats) if self.opts.unit_formats is not None else None}
         return Task(("folder", fo.index), ("folder", spec), f"{self.folder_label(fo)}/ (check and reports)")
 
@@ -1044,7 +1075,10 @@ class _Run:
                              figures=u["figures"])
             for fmt, (suffix, data) in u["outputs"].items():
                 rel = f"units/{uo.slug}{suffix}"
-                _write(self.out / rel, data)
+                if isinstance(data, str):  # written by the worker under a staging name
+                    _place(self.out / data, self.out / rel)
+                else:
+                    _write(self.out / rel, data)
                 uo.files[fmt] = rel
             fo.units.append(uo)
         for item in fo.inputs.values():  # spool entries are read once; cache entries stay
@@ -1072,6 +1106,12 @@ class _Run:
                 if not fo.done and fo.inputs:
                     self.finalise(fo, self.folder_here(fo, check=False))
         units = [u for fo in self.folders for u in fo.units]
+        # staged by a task whose result was not used (a worker that died or overran, an abort)
+        for left in (self.out / "units").glob(f"*{Path(_STAGED).name}{os.getpid()}-*"):
+            try:
+                left.unlink()
+            except OSError:
+                pass
         _settle_names(self.out, units)
         docs = [self.outcomes[i] for i in sorted(self.outcomes)]
         result = BatchResult(out=self.out, docs=docs, units=units if not self.abort else [], parsed=self.parsed,

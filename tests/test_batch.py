@@ -432,6 +432,39 @@ def test_settle_names_swaps_files(tmp_path: Path) -> None:
 
 # -- small folders are read and checked in one task; a failure there falls back to one task per file ------------
 
+
+def test_unit_files_written_by_workers_are_moved_into_place(small_tree: Path, tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "out"
+    (out / "units").mkdir(parents=True)
+    stray = out / "units" / f".staged-{os.getpid()}-99-0.html"  # staged by a task of this run whose result went unused
+    other = out / "units" / ".staged-1-0-0.html"  # another run's: not ours to remove
+    for p in (stray, other):
+        p.write_text("x", encoding="utf-8")
+    res = run_batch([small_tree], out, opts())
+    assert not stray.exists() and other.exists()
+    assert [p.name for p in (out / "units").iterdir() if "staged" in p.name] == [other.name]
+    files = {rel for u in res.units for rel in u.files.values()}
+    assert len(files) == 2 * 6 and all((out / rel).stat().st_size > 0 for rel in files)
+    # the same results again: every file is left as it was (not replaced by an equal copy)
+    before = {rel: (out / rel).stat().st_ino for rel in files}
+    run_batch([small_tree], out, opts(use_cache=False))
+    assert {rel: (out / rel).stat().st_ino for rel in files} == before
+
+
+def test_folder_task_stages_unit_files_only_when_asked(small_tree: Path, tmp_path: Path) -> None:
+    docs = sorted((small_tree / "单位0").glob("*.docx"))
+    items = [batch.DocInput(k, "read", "", f"单位0/{p.name}", f"单位0/{p.name}.json", file=str(p))
+             for k, p in enumerate(docs)]
+    spec = {"docs": items, "lang": "zh", "profile": None, "check": True, "reports": True,
+            "write_to": str(tmp_path), "stage_as": "units/.staged-7-3"}
+    (unit,) = batch.folder_task(dict(spec, docs=list(items)))["units"]
+    assert {fmt: rel for fmt, (_, rel) in unit["outputs"].items()}["html"] == "units/.staged-7-3-0.html"
+    assert all((tmp_path / rel).is_file() for _, rel in unit["outputs"].values())
+    (unit,) = batch.folder_task(dict(spec, docs=list(items), stage_as=None))["units"]
+    assert all(isinstance(data, bytes) for _, data in unit["outputs"].values())
+
 def _inline(monkeypatch) -> None:
     """Run every task in this process, so that a monkeypatched reader is the one used."""
     monkeypatch.setattr(batch._Run, "runner", lambda self, parsing: batch._InlineRunner(self.queue))
