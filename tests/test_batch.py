@@ -488,6 +488,19 @@ def test_small_folder_read_by_its_check_task(small_tree: Path, tmp_path: Path, m
     assert again.parsed == 0 and again.cache_hits == 4
 
 
+
+@pytest.mark.parametrize("use_cache,hashed", [(True, 4), (False, 0)])
+def test_the_parent_hashes_files_only_to_key_the_cache(small_tree: Path, tmp_path: Path, monkeypatch,
+                                                        use_cache: bool, hashed: int) -> None:
+    import pipeline.ids
+
+    seen: list[str] = []
+    real = pipeline.ids.file_sha256
+    monkeypatch.setattr(pipeline.ids, "file_sha256", lambda p: (seen.append(p), real(p))[1])
+    res = run_batch([small_tree], tmp_path / "o", opts(use_cache=use_cache))  # workers are other processes
+    assert len(seen) == hashed
+    assert [d.status for d in res.docs] == ["ok"] * 4 and len(res.units) == 2
+
 def test_failed_combined_task_falls_back_to_one_task_per_file(small_tree: Path, tmp_path: Path, monkeypatch) -> None:
     _inline(monkeypatch)
     real = batch._process
