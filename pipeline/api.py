@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -54,14 +54,16 @@ def failed_document(err: InputError) -> Document:
     return doc
 
 
-def output_name(path: Path, roots: Iterable[Path], *, resolved: bool = False) -> Path:
+def output_name(path: Path, roots: Iterable[Path], *, resolved: bool = False,
+                realpath: Callable[[str], str] | None = None) -> Path:
     """Where a submission's JSON goes under the output folder: its path below the input root + .json.
 
     ``06_x.docx`` → ``06_x.docx.json``; files found in folders keep their sub-folders so that
     same-named files in different folders do not overwrite each other. ``resolved``: ``roots`` are
-    :func:`folder_roots` already (a batch resolves them once, not once per file).
+    :func:`folder_roots` already (a batch resolves them once, not once per file); ``realpath``: a
+    :class:`pipeline.fsutil.RealPaths` shared by the files of one batch.
     """
-    real = path.resolve()
+    real = Path(realpath(str(path))) if realpath else path.resolve()
     for r in roots if resolved else folder_roots(roots):
         try:
             rel = real.relative_to(r)

@@ -42,7 +42,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.cache import Cache, cache_key, default_cache_dir
 from pipeline.errors import ConfigError
-from pipeline.fsutil import atomic_write_bytes
+from pipeline.fsutil import RealPaths, atomic_write_bytes
 from pipeline.model import Document, ErrorItem, Finding
 from pipeline.preload import MODULES as _PRELOAD  # what the fork server imports before forking workers
 
@@ -712,9 +712,11 @@ def work(kind: str, *args: Any) -> Any:
 
 # -- the parent's side -------------------------------------------------------------------------------
 
-def display_path(f: Path, roots: list[Path], *, resolved: bool = False, cwd: Path | None = None) -> str:
+def display_path(f: Path, roots: list[Path], *, resolved: bool = False, cwd: Path | None = None,
+                 realpath: Callable[[str], str] | None = None) -> str:
     """Relative to the working folder when the file is below it (CI annotations need that), else to
-    its input root, else the name. ``resolved``: ``roots`` are ``api.folder_roots`` already."""
+    its input root, else the name. ``resolved``: ``roots`` are ``api.folder_roots`` already;
+    ``realpath``: see :func:`pipeline.api.output_name`."""
     from pipeline.api import output_name
     from pipeline.preflight import text_path
 
@@ -722,7 +724,7 @@ def display_path(f: Path, roots: list[Path], *, resolved: bool = False, cwd: Pat
         return text_path(f.absolute().relative_to(cwd or Path.cwd()).as_posix())
     except ValueError:
         pass
-    rel = output_name(f, roots, resolved=resolved).as_posix()
+    rel = output_name(f, roots, resolved=resolved, realpath=realpath).as_posix()
     return text_path(rel[: -len(".json")])
 
 
@@ -782,7 +784,7 @@ def run_batch(paths: list[str | Path], out: str | Path, options: BatchOptions | 
     return result
 
 
-def _json_names(files: list[Path], roots: list[Path]) -> list[str]:
+def _json_names(files: list[Path], roots: list[Path], realpath: Callable[[str], str] | None = None) -> list[str]:
     """Each submission's JSON path below ``<out>/submissions``, in input order; same-named files
     given one by one from different folders get ``-2``, ``-3`` … rather than overwrite each other."""
     from pipeline.api import folder_roots, output_name
@@ -791,7 +793,7 @@ def _json_names(files: list[Path], roots: list[Path]) -> list[str]:
     out = []
     dirs = folder_roots(roots)
     for f in files:
-        name = output_name(f, dirs, resolved=True).as_posix()
+        name = output_name(f, dirs, resolved=True, realpath=realpath).as_posix()
         if name in used:
             stem, n = name[: -len(".json")], 2
             while f"{stem}-{n}.json" in used:
@@ -833,9 +835,10 @@ class _Run:
         self.files, self.n_found, self.refused, self.roots = files, n_found, refused, roots
         self.out, self.opts, self.profile, self.cache, self.spool_dir = out, opts, profile, cache, spool_dir
         self.total = len(files)
-        self.json_rels = _json_names(files, roots)
+        real = RealPaths()  # each folder resolved once for every file below it
+        self.json_rels = _json_names(files, roots, real)
         dirs, cwd = folder_roots(roots), Path.cwd()
-        self.rels = [display_path(f, dirs, resolved=True, cwd=cwd) for f in files]
+        self.rels = [display_path(f, dirs, resolved=True, cwd=cwd, realpath=real) for f in files]
         self.outcomes: dict[int, DocOutcome] = {}
         self.parsed = 0
         self.stores = 0

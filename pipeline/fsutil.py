@@ -58,3 +58,23 @@ def user_cache_dir(sub: str = "") -> Path | None:
     except OSError:
         return None
     return d if os.access(d, os.W_OK) else None
+
+
+class RealPaths:
+    """``os.path.realpath`` that keeps each folder's answer: below a folder already resolved, a name
+    that is not a symlink resolves to the folder's answer joined with the name, one ``lstat``
+    instead of one per component (a walk of 10,000 files made ~110,000 otherwise). For one walk:
+    a folder replaced by a symlink meanwhile is not seen."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[str, str] = {}
+
+    def __call__(self, path: str | os.PathLike[str]) -> str:
+        p = os.fspath(path)
+        head, tail = os.path.split(p)
+        if not head or head == p or tail in ("", ".", "..") or os.path.islink(p):
+            return os.path.realpath(p)
+        real = self._dirs.get(head)
+        if real is None:
+            real = self._dirs[head] = self(head)
+        return os.path.join(real, tail)

@@ -173,33 +173,32 @@ def check_fs(path: str | os.PathLike[str], root: str | os.PathLike[str] | None =
     """
     limits = limits or current_limits()
     p = Path(path)
-    name = display_name(p)
     try:
         st = os.lstat(p)
     except FileNotFoundError:
-        raise InputError(name, "not_found", "file not found") from None
+        raise InputError(display_name(p), "not_found", "file not found") from None
     except OSError as e:
-        raise InputError(name, "unreadable", f"cannot stat file ({e.strerror})") from None
+        raise InputError(display_name(p), "unreadable", f"cannot stat file ({e.strerror})") from None
     if stat.S_ISLNK(st.st_mode):
         try:
             target = p.resolve(strict=True)
         except (RuntimeError, OSError) as e:  # 3.11 raises RuntimeError on a loop, 3.13 OSError
             if isinstance(e, FileNotFoundError):
-                raise InputError(name, "not_found", "symlink points to a missing file") from None
-            raise InputError(name, "symlink_loop", "symlink loop") from None
+                raise InputError(display_name(p), "not_found", "symlink points to a missing file") from None
+            raise InputError(display_name(p), "symlink_loop", "symlink loop") from None
         if root is not None and not _under(target, Path(root).resolve()):
-            raise InputError(name, "symlink_outside_root",
+            raise InputError(display_name(p), "symlink_outside_root",
                              f"symlink points outside the input folder ({display_name(target)}); not followed")
         st = os.stat(target)
     what = _kind_of(st.st_mode)
     if what is not None:
-        raise InputError(name, "not_regular", f"{what}, not a regular file; not opened")
+        raise InputError(display_name(p), "not_regular", f"{what}, not a regular file; not opened")
     if p.name.startswith("~$"):
-        raise InputError(name, "lock_file", "an Office lock file (~$…), not a document")
+        raise InputError(display_name(p), "lock_file", "an Office lock file (~$…), not a document")
     if st.st_size == 0:
-        raise InputError(name, "empty", "the file is empty (0 bytes)")
+        raise InputError(display_name(p), "empty", "the file is empty (0 bytes)")
     if st.st_size > limits.max_file_bytes:
-        raise InputError(name, "too_large", f"{st.st_size / _MB:.1f} MB is over the "
+        raise InputError(display_name(p), "too_large", f"{st.st_size / _MB:.1f} MB is over the "
                          f"{limits.max_file_mb:g} MB limit (--max-file-mb)")
     return st
 
@@ -313,6 +312,9 @@ def walk_inputs(paths: Iterable[str | os.PathLike[str]], limits: Limits | None =
 def _walk_dir(top: Path, root: Path, limits: Limits, wanted: frozenset[str], excluded: set[Path],
               take, errors: list[InputError]) -> None:
     """Depth-first over ``top`` in name order, without recursion (deep trees cannot overflow)."""
+    from pipeline.fsutil import RealPaths
+
+    real = RealPaths()  # each folder resolved once, not once per folder below it
     visited: set[tuple[int, int]] = set()
     st = os.stat(top)
     visited.add((st.st_dev, st.st_ino))
@@ -338,7 +340,7 @@ def _walk_dir(top: Path, root: Path, limits: Limits, wanted: frozenset[str], exc
                 is_link, is_dir = False, False
             if is_dir:
                 try:
-                    target = full.resolve(strict=True)
+                    target = Path(real(full))  # a missing target or a loop fails the stat
                     tst = os.stat(target)
                 except (OSError, RuntimeError):
                     name = display_name(full)

@@ -69,3 +69,20 @@ def test_user_cache_dir_is_none_when_a_file_is_in_the_way(tmp_path: Path, monkey
     (tmp_path / "lianfang").write_text("not a folder")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert fsutil.user_cache_dir("templates") is None
+
+
+def test_real_paths_agree_with_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.docx").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "a")  # a folder symlink on the way
+    (tmp_path / "a" / "b" / "g.docx").symlink_to(tmp_path / "a" / "b" / "f.docx")  # a file symlink
+    (tmp_path / "a" / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a" / "loop")
+    monkeypatch.chdir(tmp_path)
+    real = fsutil.RealPaths()
+    paths = [tmp_path / "a" / "b" / "f.docx", tmp_path / "link" / "b" / "f.docx", tmp_path / "a" / "b" / "g.docx",
+             tmp_path / "a" / "b" / ".." / "b" / "f.docx", tmp_path / "link" / ".." / "a", tmp_path / "a" / "dangling",
+             tmp_path / "a" / "loop", Path("link/b/f.docx"), Path("a"), Path("."), Path("/")]
+    for _ in range(2):  # the second time from what it kept
+        for p in paths:
+            assert real(p) == os.path.realpath(p), p
