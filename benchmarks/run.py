@@ -1158,8 +1158,9 @@ def explain(key: str, r: dict[str, Any]) -> str:
         if po.get("available"):
             text += (f"; the worker pool alone (parse+extract, no checks/reports) scales {po['speedup']:.2f}× on "
                      f"{po['n']} documents ({po['docs_per_s_2']:.1f} documents/s with 2 workers), so "
-                     + ("the parent's serial part (result decoding, checks, per-unit reports) dominates"
-                        if po["speedup"] >= 1.5 else "the per-document work itself does not scale (or the cores are busy)"))
+                     + ("the parent's serial part (result handling, summary) is what `check` adds"
+                        if po["speedup"] >= (b.get("speedup") or 0) + 0.1 else
+                        "the per-document work scales no better alone: start-up and the host, not the parent"))
         return text
     if key == "help_s":
         h = r.get("help")
