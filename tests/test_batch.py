@@ -447,10 +447,13 @@ def test_unit_files_written_by_workers_are_moved_into_place(small_tree: Path, tm
     assert [p.name for p in (out / "units").iterdir() if "staged" in p.name] == [other.name]
     files = {rel for u in res.units for rel in u.files.values()}
     assert len(files) == 2 * 6 and all((out / rel).stat().st_size > 0 for rel in files)
-    # the same results again: every file is left as it was (not replaced by an equal copy)
-    before = {rel: (out / rel).stat().st_ino for rel in files}
+    # the same results again: a file whose bytes come out the same is left as it was, not replaced
+    # by an equal copy (a workbook records the second it was written, so it may differ)
+    before = {rel: ((out / rel).stat().st_ino, (out / rel).read_bytes()) for rel in files}
     run_batch([small_tree], out, opts(use_cache=False))
-    assert {rel: (out / rel).stat().st_ino for rel in files} == before
+    same = [rel for rel in files if (out / rel).read_bytes() == before[rel][1]]
+    assert len(same) >= 2 * 5  # all but the workbooks at least
+    assert all((out / rel).stat().st_ino == before[rel][0] for rel in same)
 
 
 def test_folder_task_stages_unit_files_only_when_asked(small_tree: Path, tmp_path: Path) -> None:
