@@ -615,7 +615,16 @@ _STAGED = "units/.staged-"  # unit report files written by a worker, before the 
 
 
 def _stage(out: Path, rel: str, data: bytes) -> str:
-    atomic_write_bytes(out / rel, data)
+    """Write a unit file under its staging name. Not atomically: only the move into place, once the
+    task has returned, makes it visible, and what a failed task left is removed at the end."""
+    path = out / rel
+    try:
+        f = open(path, "wb")
+    except FileNotFoundError:  # the first unit of the run: units/ is made once
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(path, "wb")
+    with f:
+        f.write(data)
     return rel
 
 
