@@ -653,7 +653,9 @@ def _rows_blob(doc: Document, show: Callable[[str], str], lang: str, made: dict[
 
     names = [f.name for f in fields(FindingRow)]  # FindingRow(*values) reads them back
     rindex = {r.id: r for r in doc.risks}
-    enc = json.JSONEncoder(ensure_ascii=False).encode
+    from pipeline.report.jsonout import shared_line_encoder
+
+    enc = shared_line_encoder()
     lines = []
     for f in doc.findings:
         row = finding_row(f, doc, show, lang, rindex)

@@ -178,3 +178,35 @@ def test_exit_code(result, severities: list[str], fail_on: str, code: int) -> No
     assert result.exit_code(fail_on) == code
     result.aborted = True  # --fail-fast stopped the run: always 2
     assert result.exit_code(fail_on) == 2
+
+
+_LINE_CASES = [
+    ["LF101", "风险点“公车私用”没有防控措施", "error", 3, None, 1.5, True, ["r1", "r2"]],
+    {"rule": "LF1", "loc": {"file": "单位/表.docx", "page": 2, "span": (0, 4)}, "refs": [], "none": None},
+    "a \"quoted\"\n\t\u0001 line </script>",
+    [float("nan"), float("inf"), -0.0, 10**20],
+    {},
+]
+
+
+@pytest.mark.parametrize("value", _LINE_CASES)
+@pytest.mark.parametrize("accelerated", [True, False])
+def test_line_encoder_writes_what_json_dumps_writes(value: object, accelerated: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from json import encoder
+
+    from pipeline.report.jsonout import line_encoder
+
+    if not accelerated:
+        monkeypatch.setattr(encoder, "c_make_encoder", None)
+    enc = line_encoder()
+    assert enc(value) == json.dumps(value, ensure_ascii=False)
+    assert enc(value) == enc(value)  # nothing kept from one call to the next
+
+
+def test_line_encoder_refuses_what_json_refuses() -> None:
+    from pipeline.report.jsonout import line_encoder
+
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        line_encoder()([object()])
