@@ -402,7 +402,7 @@ def _process(path: str) -> Document:
 def _doc_json(doc: Document) -> bytes:
     """The full document (blocks included) as JSON bytes."""
     try:
-        return doc.model_dump_json(exclude_none=True).encode("utf-8")
+        return doc.contract_bytes(include_blocks=True, indent=None)
     except ValueError:  # pydantic refuses lone surrogates: a file name that is not UTF-8 (GBK from a share)
         return json.dumps(_json_safe(doc.model_dump(mode="json", exclude_none=True)), ensure_ascii=False).encode("utf-8")
 
@@ -586,8 +586,7 @@ def folder_task(spec: dict[str, Any]) -> dict[str, Any]:
     write_to = spec.get("write_to")
     out_docs = []
     for (d, again), it in zip(loaded, items, strict=True):
-        contract: bytes | None = d.model_dump_json(exclude_none=True, exclude={"blocks", "sections"},
-                                                  indent=1).encode("utf-8")
+        contract: bytes | None = d.contract_bytes()
         if write_to:
             _write(Path(write_to) / "submissions" / it.json_rel, contract)  # type: ignore[arg-type]
             contract = None
@@ -1418,7 +1417,7 @@ def result_from_documents(docs: list[Document], out: str | Path, *, lang: str = 
     if write:
         for o in result.docs:
             _write(result.out / "submissions" / o.json_rel,
-                   o.doc.model_dump_json(exclude_none=True, exclude={"blocks", "sections"}, indent=1).encode("utf-8"))
+                   o.doc.contract_bytes())
         _write_summaries(result)
     return result
 

@@ -408,6 +408,12 @@ class Document(_Model):
         exclude = None if include_blocks else {"blocks", "sections"}
         return self.model_dump_json(exclude_none=True, exclude=exclude, indent=indent)
 
+    def contract_bytes(self, *, include_blocks: bool = False, indent: int | None = 1) -> bytes:
+        """:meth:`contract_json` as the UTF-8 the serialiser makes: ``model_dump_json`` decodes it to
+        text, which a writer then encodes again (~0.7 ms of a document's ~2.5 ms)."""
+        exclude = None if include_blocks else {"blocks", "sections"}
+        return self.__pydantic_serializer__.to_json(self, exclude_none=True, exclude=exclude, indent=indent)
+
 
 Cell.model_rebuild()
 Table.model_rebuild()

@@ -76,3 +76,15 @@ def test_add_error_sets_status() -> None:
     assert d.status == "partial"
     d.add_error("parse", "encrypted", "x: encrypted", fatal=True)
     assert d.status == "failed"
+
+
+@pytest.mark.parametrize("include_blocks", [False, True])
+@pytest.mark.parametrize("indent", [None, 1])
+def test_contract_bytes_are_the_contract_json_encoded(include_blocks: bool, indent: int | None) -> None:
+    from pipeline.api import process_file
+
+    sample = sorted((Path(__file__).resolve().parent.parent / "samples").rglob("*.docx"))[0]
+    doc = process_file(sample)
+    want = doc.contract_json(include_blocks=include_blocks, indent=indent).encode("utf-8")
+    assert doc.contract_bytes(include_blocks=include_blocks, indent=indent) == want
+    assert want.count(b'"blocks"') == (1 if include_blocks else 0)
