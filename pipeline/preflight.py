@@ -173,33 +173,37 @@ def check_fs(path: str | os.PathLike[str], root: str | os.PathLike[str] | None =
     """
     limits = limits or current_limits()
     p = Path(path)
+
+    def refused(code: str, reason: str) -> InputError:  # the name is formatted only on refusal
+        return InputError(display_name(p), code, reason)
+
     try:
         st = os.lstat(p)
     except FileNotFoundError:
-        raise InputError(display_name(p), "not_found", "file not found") from None
+        raise refused("not_found", "file not found") from None
     except OSError as e:
-        raise InputError(display_name(p), "unreadable", f"cannot stat file ({e.strerror})") from None
+        raise refused("unreadable", f"cannot stat file ({e.strerror})") from None
     if stat.S_ISLNK(st.st_mode):
         try:
             target = p.resolve(strict=True)
         except (RuntimeError, OSError) as e:  # 3.11 raises RuntimeError on a loop, 3.13 OSError
             if isinstance(e, FileNotFoundError):
-                raise InputError(display_name(p), "not_found", "symlink points to a missing file") from None
-            raise InputError(display_name(p), "symlink_loop", "symlink loop") from None
+                raise refused("not_found", "symlink points to a missing file") from None
+            raise refused("symlink_loop", "symlink loop") from None
         if root is not None and not _under(target, Path(root).resolve()):
-            raise InputError(display_name(p), "symlink_outside_root",
-                             f"symlink points outside the input folder ({display_name(target)}); not followed")
+            raise refused("symlink_outside_root",
+                          f"symlink points outside the input folder ({display_name(target)}); not followed")
         st = os.stat(target)
     what = _kind_of(st.st_mode)
     if what is not None:
-        raise InputError(display_name(p), "not_regular", f"{what}, not a regular file; not opened")
+        raise refused("not_regular", f"{what}, not a regular file; not opened")
     if p.name.startswith("~$"):
-        raise InputError(display_name(p), "lock_file", "an Office lock file (~$…), not a document")
+        raise refused("lock_file", "an Office lock file (~$…), not a document")
     if st.st_size == 0:
-        raise InputError(display_name(p), "empty", "the file is empty (0 bytes)")
+        raise refused("empty", "the file is empty (0 bytes)")
     if st.st_size > limits.max_file_bytes:
-        raise InputError(display_name(p), "too_large", f"{st.st_size / _MB:.1f} MB is over the "
-                         f"{limits.max_file_mb:g} MB limit (--max-file-mb)")
+        raise refused("too_large", f"{st.st_size / _MB:.1f} MB is over the "
+                      f"{limits.max_file_mb:g} MB limit (--max-file-mb)")
     return st
 
 

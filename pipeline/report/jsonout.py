@@ -8,6 +8,7 @@ findings, one a line.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable, Iterable
@@ -51,15 +52,10 @@ def findings_fragment(findings: Iterable[Finding], path: str) -> str:
     return ",\n".join(_INDENT + enc(finding_object(f, path)) for f in findings)
 
 
-_LINE_ENC: Callable[[Any], str] | None = None
-
-
+@functools.cache
 def shared_line_encoder() -> Callable[[Any], str]:
     """This process's :func:`line_encoder` (it holds no state between calls)."""
-    global _LINE_ENC
-    if _LINE_ENC is None:
-        _LINE_ENC = line_encoder()
-    return _LINE_ENC
+    return line_encoder()
 
 
 def batch_object(result: Any, *, findings: bool = True) -> dict[str, Any]:
